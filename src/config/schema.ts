@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration.ts';
+import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
+
+/** A duration written as "90s", "2m", "1h"; parsed to milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (write e.g. 90s, 2m, 1h, 1d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (max 63), starting with a letter or digit');
+
+const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const serviceSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  tier: z.enum(SERVICE_TIERS),
+  owners: z.array(z.string().min(1).max(200)).default([]),
+  depends_on: z.array(slug).default([]),
+  customer_facing: z.boolean().default(false),
+  user_share: z.number().min(0).max(1).default(0),
+});
+
+const severityOverride = z.strictObject({
+  name: z.string().min(1).optional(),
+  definition: z.string().min(1).optional(),
+  examples: z.array(z.string()).optional(),
+  response_target: duration.optional(),
+  ack_target: duration.optional(),
+  resolve_target: duration.optional(),
+  update_cadence: duration.optional(),
+  escalation: z.string().optional(),
+  notify: z.array(z.strictObject({ group: z.string().min(1), within: duration })).optional(),
+  public: z.boolean().optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    organisation: z.strictObject({
+      name: z.string().min(1).max(200),
+      public_url: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+      time_zone: timeZone.default('UTC'),
+    }),
+    services: z.array(serviceSchema).default([]),
+    severities: z
+      .strictObject({ P0: severityOverride.optional(), P1: severityOverride.optional(), P2: severityOverride.optional(), P3: severityOverride.optional() })
+      .default({}),
+  });
+
+/**
+ * Cross-references between services. Runs on the raw document, separately from the schema, so that
+ * a file with both a typo and a dangling dependency reports both at once.
+ */
+export function crossCheckServices(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  const list = (raw as { services?: unknown })?.services;
+  if (!Array.isArray(list)) return [];
+  const services = list.map((s) => ({
+    id: typeof s?.id === 'string' ? s.id : undefined,
+    depends_on: Array.isArray(s?.depends_on) ? s.depends_on.filter((d: unknown) => typeof d === 'string') : [],
+  }));
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  const ids = new Map<string, number>();
+  services.forEach((s, i) => {
+    if (s.id === undefined) return;
+    if (ids.has(s.id)) issues.push({ path: ['services', i, 'id'], message: `duplicate service id "${s.id}" (first at services[${ids.get(s.id)}])` });
+    else ids.set(s.id, i);
+  });
+  services.forEach((s, i) =>
+    s.depends_on.forEach((dep: string, j: number) => {
+      if (dep === s.id) issues.push({ path: ['services', i, 'depends_on', j], message: `service "${s.id}" cannot depend on itself` });
+      else if (!ids.has(dep)) issues.push({ path: ['services', i, 'depends_on', j], message: `unknown service "${dep}"` });
+    }),
+  );
+  const cycle = findCycle(services.filter((s): s is { id: string; depends_on: string[] } => s.id !== undefined));
+  if (cycle) issues.push({ path: ['services', ids.get(cycle[0]) ?? 0, 'depends_on'], message: `dependency cycle: ${cycle.join(' → ')}` });
+  return issues;
+}
+
+function findCycle(services: { id: string; depends_on: string[] }[]): string[] | null {
+  const deps = new Map(services.map((s) => [s.id, s.depends_on]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done') return null;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const d of deps.get(id) ?? []) {
+      if (d === id) continue;
+      const found = visit(d);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const s of services) {
+    const found = visit(s.id);
+    if (found) return found;
+  }
+  return null;
+}
+
+type RawConfig = z.output<typeof configSchema>;
+export type ServiceConfig = RawConfig['services'][number];
+
+export interface SeverityPolicy {
+  name: string;
+  definition: string;
+  examples: string[];
+  /** All targets in milliseconds. */
+  response_target: number;
+  ack_target: number;
+  resolve_target: number;
+  update_cadence: number;
+  escalation: string;
+  notify: { group: string; within: number }[];
+  /** Whether incidents of this severity are communicated to customers proactively. */
+  public: boolean;
+}
+
+/** The validated organisation model that the rest of Firebreak reads. */
+export interface FirebreakConfig {
+  version: 1;
+  organisation: RawConfig['organisation'];
+  services: ServiceConfig[];
+  severities: Record<Severity, SeverityPolicy>;
+}
+
+/** Fills the plan's severity defaults under whatever the file overrides. */
+export function finishConfig(raw: RawConfig): FirebreakConfig {
+  const severities = {} as Record<Severity, SeverityPolicy>;
+  for (const sev of SEVERITIES) {
+    const d = DEFAULT_SEVERITIES[sev];
+    const o = raw.severities[sev] ?? {};
+    severities[sev] = {
+      name: o.name ?? d.name,
+      definition: o.definition ?? d.definition,
+      examples: o.examples ?? [...d.examples],
+      response_target: o.response_target ?? parseDuration(d.response_target)!,
+      ack_target: o.ack_target ?? parseDuration(d.ack_target)!,
+      resolve_target: o.resolve_target ?? parseDuration(d.resolve_target)!,
+      update_cadence: o.update_cadence ?? parseDuration(d.update_cadence)!,
+      escalation: o.escalation ?? d.escalation,
+      notify: o.notify ?? d.notify.map((n) => ({ group: n.group, within: parseDuration(n.within)! })),
+      public: o.public ?? d.public,
+    };
+  }
+  return { version: 1, organisation: raw.organisation, services: raw.services, severities };
+}

@@ -1,0 +1,128 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes as Kysely sees them. Times are epoch milliseconds; JSON columns hold text. */
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  counters: CountersTable;
+  incidents: IncidentsTable;
+  incident_services: IncidentServicesTable;
+  incident_roles: IncidentRolesTable;
+  incident_timeline: IncidentTimelineTable;
+  audit_log: AuditLogTable;
+  outbox: OutboxTable;
+}
+
+export interface UsersTable {
+  id: string;
+  handle: string;
+  name: string;
+  email: string;
+  time_zone: string;
+  role: string;
+  password_hash: string | null;
+  must_change_password: number;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string;
+  created_at: number;
+  created_by: string | null;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface IncidentsTable {
+  id: string;
+  number: number;
+  title: string;
+  description: string;
+  severity: string;
+  severity_source: string;
+  state: string;
+  source: string;
+  customer_facing: number;
+  user_share: number;
+  impact: string;
+  war_room_url: string | null;
+  created_by: string | null;
+  reopen_count: number;
+  detected_at: number;
+  triggered_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IncidentServicesTable {
+  incident_id: string;
+  incident_number: number;
+  service_id: string;
+  added_at: number;
+}
+
+export interface IncidentRolesTable {
+  incident_id: string;
+  role: string;
+  user_id: string;
+  assigned_at: number;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: string;
+  at: number;
+  kind: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  body: string;
+  data: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  request_id: string | null;
+  data: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  at: number;
+  topic: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: string;
+}

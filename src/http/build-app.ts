@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ConfigStore } from '../config/store.ts';
+import type { Database } from '../db/create-db.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createLoginLimiters } from '../modules/auth/index.ts';
+import { requireRole, type Ctx } from '../modules/context.ts';
+import { authenticateRequest } from './authenticate.ts';
+import { errorHandler } from './error-handler.ts';
+import { createMetrics } from './metrics.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { RouteDef } from './route.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { serviceRoutes } from './routes/services.ts';
+import { userRoutes } from './routes/users.ts';
+
+export interface AppDeps {
+  db: Database;
+  config: ConfigStore;
+  clock: Clock;
+  logger: Logger;
+  version: string;
+}
+
+/** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
+export const BODY_LIMIT = 256 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the HTTP app with every route; never listens, so tests can `inject`. */
+export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteDef[] }> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+  await app.register(cookie);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
+
+  const metrics = createMetrics(deps.db);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const routes: RouteDef[] = [];
+  routes.push(
+    ...healthRoutes(deps, {
+      metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      openapi: () => buildOpenApi(routes, deps.version),
+    }),
+    ...authRoutes(deps, createLoginLimiters()),
+    ...userRoutes(),
+    ...serviceRoutes(),
+    ...incidentRoutes(),
+  );
+  for (const route of routes) register(app, deps, route);
+  return { app, routes };
+}
+
+function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {
+  app.route({
+    method: route.method,
+    url: route.url,
+    handler: async (req, reply) => {
+      const base = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id };
+      const actor = await authenticateRequest(req, base);
+      const ctx: Ctx = { ...base, actor };
+      if (route.access !== 'public') requireRole(ctx, route.access);
+      const params = route.params ? route.params.parse(req.params) : req.params;
+      const query = route.query ? route.query.parse(req.query) : req.query;
+      const result = await route.handler({ ctx, params, query, body: req.body ?? {}, req, reply });
+      if (reply.statusCode === 204) return reply.send();
+      return result;
+    },
+  });
+}

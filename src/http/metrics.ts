@@ -1,0 +1,31 @@
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../db/create-db.ts';
+import { countIncidentsByStateAndSeverity } from '../modules/incidents/index.ts';
+import { INCIDENT_STATES } from '../modules/incidents/state-machine.ts';
+import { SEVERITIES } from '../config/defaults.ts';
+
+/** One registry per app (no global state): process metrics, HTTP latency, incident gauges. */
+export function createMetrics(db: Database) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const httpDuration = new Histogram({
+    name: 'firebreak_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'firebreak_incidents',
+    help: 'Incidents by state and severity',
+    labelNames: ['state', 'severity'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // Zeros for every combination so dashboards and alert rules see series that exist.
+      for (const state of INCIDENT_STATES) for (const severity of SEVERITIES) this.set({ state, severity }, 0);
+      for (const r of await countIncidentsByStateAndSeverity({ db })) this.set({ state: r.state, severity: r.severity }, r.n);
+    },
+  });
+  return { registry, httpDuration };
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import * as incidents from '../../modules/incidents/index.ts';
+import { defineRoute, type RouteDef } from '../route.ts';
+
+const refParams = z.object({ ref: z.string().max(64) });
+const VERB_SUMMARIES: Record<incidents.LifecycleVerb, string> = {
+  acknowledge: 'Acknowledge: someone is on it',
+  investigate: 'Move to investigating',
+  identify: 'Move to identified: the cause is known',
+  monitor: 'Move to monitoring: a fix is in, watching',
+  resolve: 'Resolve',
+  close: 'Close a resolved incident',
+  reopen: 'Reopen a resolved incident',
+};
+
+export function incidentRoutes(): RouteDef[] {
+  const page = z.object({ data: z.array(incidents.incidentView), next_cursor: z.string().nullable() });
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/incidents',
+      access: 'viewer',
+      tag: 'incidents',
+      summary: 'List incidents, newest first, filtered by state, severity, service and time; cursor-paginated',
+      query: incidents.listIncidentsQuery,
+      response: { schema: page },
+      handler: ({ ctx, req }) => incidents.listIncidents(ctx, req.query as never),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Declare an incident',
+      body: incidents.createIncidentInput,
+      response: { status: 201, schema: incidents.incidentView },
+      handler: async ({ ctx, body, reply }) => {
+        const view = await incidents.createIncident(ctx, body as never);
+        reply.status(201).header('location', `/api/v1/incidents/${view.ref}`);
+        return view;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/incidents/:ref',
+      access: 'viewer',
+      tag: 'incidents',
+      summary: 'One incident (INC-42, 42 or its id) with its timeline',
+      params: refParams,
+      response: { schema: incidents.incidentView.extend({ timeline: z.array(incidents.timelineEntryView) }) },
+      handler: ({ ctx, params }) => incidents.getIncident(ctx, params.ref),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/incidents/:ref',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Edit title, description or war-room link',
+      params: refParams,
+      body: incidents.updateIncidentInput,
+      response: { schema: incidents.incidentView },
+      handler: ({ ctx, params, body }) => incidents.updateIncident(ctx, params.ref, body as never),
+    }),
+    ...incidents.LIFECYCLE_VERB_NAMES.map((verb) =>
+      defineRoute({
+        method: 'POST',
+        url: `/api/v1/incidents/:ref/${verb}`,
+        access: 'responder',
+        tag: 'incidents',
+        summary: VERB_SUMMARIES[verb],
+        params: refParams,
+        body: incidents.transitionInput,
+        response: { schema: incidents.incidentView },
+        handler: ({ ctx, params, body }) => incidents.transitionIncident(ctx, params.ref, verb, (body ?? {}) as never),
+      }),
+    ),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/:ref/notes',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Add a note to the timeline',
+      params: refParams,
+      body: incidents.noteInput,
+      response: { status: 201, schema: incidents.timelineEntryView },
+      handler: async ({ ctx, params, body, reply }) => {
+        reply.status(201);
+        return incidents.addNote(ctx, params.ref, body as never);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/:ref/severity',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Change severity, with a reason',
+      params: refParams,
+      body: incidents.severityInput,
+      response: { schema: incidents.incidentView },
+      handler: ({ ctx, params, body }) => incidents.changeSeverity(ctx, params.ref, body as never),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/:ref/roles',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Assign or remove a role: commander, communications_lead, scribe, responder',
+      params: refParams,
+      body: incidents.roleInput,
+      response: { schema: incidents.incidentView },
+      handler: ({ ctx, params, body }) => incidents.assignRole(ctx, params.ref, body as never),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/:ref/services',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Add affected services; impact is recomputed',
+      params: refParams,
+      body: incidents.addServicesInput,
+      response: { schema: incidents.incidentView },
+      handler: ({ ctx, params, body }) => incidents.addServices(ctx, params.ref, body as never),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/incidents/:ref/timeline',
+      access: 'viewer',
+      tag: 'incidents',
+      summary: 'The incident timeline, oldest first',
+      params: refParams,
+      response: { schema: z.object({ data: z.array(incidents.timelineEntryView) }) },
+      handler: async ({ ctx, params }) => ({ data: (await incidents.getIncident(ctx, params.ref)).timeline }),
+    }),
+  ];
+}

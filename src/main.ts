@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { EXAMPLE_CONFIG_PATH, formatIssues, loadConfigFile } from './config/load.ts';
+import type { Settings } from './config/settings.ts';
+import { ConfigStore } from './config/store.ts';
+import { createDatabase, type Database } from './db/create-db.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { buildApp } from './http/build-app.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { DomainError } from './lib/errors.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { bootstrapAdmin } from './modules/auth/index.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface Server {
+  app: FastifyInstance;
+  db: Database;
+  config: ConfigStore;
+  logger: Logger;
+  url: string;
+  /** Stops taking requests, lets in-flight ones finish, then closes the database pool. */
+  close(): Promise<void>;
+}
+
+/** Loads the config (the example organisation when none is given) or throws with every issue listed. */
+export function loadConfigOrThrow(settings: Pick<Settings, 'configPath' | 'env'>): ConfigStore {
+  const path = settings.configPath ?? EXAMPLE_CONFIG_PATH;
+  const result = loadConfigFile(path, settings.env);
+  if (!result.ok) throw new DomainError('CONFIG_INVALID', `invalid configuration in ${path}:\n${formatIssues(path, result.issues)}`, { issues: result.issues });
+  return new ConfigStore(result.config, path, settings.env);
+}
+
+/**
+ * The composition root: config → database → migrations → first admin → HTTP app → listen.
+ * `announce` prints the one-time admin password to the terminal, never to the structured log.
+ */
+export async function startServer(
+  settings: Settings,
+  opts: { logger?: Logger; clock?: Clock; announce?: (text: string) => void } = {},
+): Promise<Server> {
+  const logger = opts.logger ?? createLogger({ level: settings.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const config = loadConfigOrThrow(settings);
+  const db = createDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  try {
+    const { applied } = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    const admin = await bootstrapAdmin({ db, clock, config, requestId: 'bootstrap' }, settings.adminPassword);
+    const { app } = await buildApp({ db, config, clock, logger, version: VERSION });
+    await app.listen({ port: settings.port, host: settings.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.port;
+    const url = `http://${settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host}:${port}`;
+    logger.info({ url, database: db.dialect.name, location: db.location, config: config.path, organisation: config.current.organisation.name }, 'firebreak listening');
+    if (admin.created) {
+      const announce = opts.announce ?? ((t: string) => process.stdout.write(t));
+      announce(
+        admin.generatedPassword
+          ? `\n  Firebreak is running at ${url}\n  Sign in as "admin" with this one-time password: ${admin.generatedPassword}\n  (it is shown only now; change it after signing in)\n\n`
+          : `\n  Firebreak is running at ${url}\n  Sign in as "admin" with the password from FIREBREAK_ADMIN_PASSWORD.\n\n`,
+      );
+    }
+    let closing: Promise<void> | null = null;
+    return {
+      app,
+      db,
+      config,
+      logger,
+      url,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await db.close();
+        })()),
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Transaction } from 'kysely';
+import type { ConfigStore } from '../config/store.ts';
+import type { Database } from '../db/create-db.ts';
+import type { DB } from '../db/schema.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+
+export const ROLES = ['viewer', 'responder', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
+
+/** Who is acting: a signed-in user, a user's API token, or Firebreak itself. */
+export interface Actor {
+  type: 'user' | 'token' | 'cli' | 'system' | 'integration' | 'scheduler' | 'anonymous';
+  /** The user id behind the actor, when there is one. */
+  userId: string | null;
+  /** Display name for timelines and audit rows, e.g. "alice" or "token deploy-bot (alice)". */
+  name: string;
+  role: Role | null;
+  tokenId?: string;
+}
+
+/** Carried by every verb: the actor, the request id, the database (and open transaction), the clock, the config. */
+export interface Ctx {
+  db: Database;
+  trx?: Transaction<DB>;
+  actor: Actor;
+  requestId: string;
+  clock: Clock;
+  config: ConfigStore;
+}
+
+export const systemActor = (name = 'firebreak'): Actor => ({ type: 'system', userId: null, name, role: 'admin' });
+
+export function hasRole(actor: Actor, needed: Role): boolean {
+  return actor.role !== null && RANK[actor.role] >= RANK[needed];
+}
+
+/** Throws FORBIDDEN (or UNAUTHENTICATED for anonymous actors) unless the actor has at least `needed`. */
+export function requireRole(ctx: { actor: Actor }, needed: Role): void {
+  if (ctx.actor.type === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'Sign in or send an API token');
+  if (!hasRole(ctx.actor, needed)) throw new DomainError('FORBIDDEN', `This needs the ${needed} role`, { needed });
+}
+
+/** The lower of two roles: a token can never do more than its user. */
+export const minRole = (a: Role, b: Role): Role => (RANK[a] <= RANK[b] ? a : b);

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import { q, withTransaction } from '../../db/transaction.ts';
+import { requireRole, type Ctx } from '../context.ts';
+import { assertNotClosed } from './assert-not-closed.ts';
+import { findIncidentRow, loadIncidentView, recordChange } from './repository.ts';
+import { severityInput, type IncidentView } from './schemas.ts';
+
+/**
+ * Changes severity with a reason. A person's change marks the severity as human-set, which
+ * automation (duration rules, reclassification) must never override.
+ */
+export async function changeSeverity(ctx: Ctx, ref: string, input: z.input<typeof severityInput>): Promise<IncidentView> {
+  requireRole(ctx, 'responder');
+  const data = severityInput.parse(input);
+  return withTransaction(ctx, async (tx) => {
+    const row = await findIncidentRow(tx, ref);
+    assertNotClosed(row);
+    if (row.severity === data.severity) return loadIncidentView(tx, row.id);
+    const source = tx.actor.type === 'user' || tx.actor.type === 'token' || tx.actor.type === 'cli' ? 'human' : 'automation';
+    await q(tx).updateTable('incidents').set({ severity: data.severity, severity_source: source }).where('id', '=', row.id).execute();
+    await recordChange(tx, row, {
+      kind: 'severity_changed',
+      body: `Severity ${row.severity} → ${data.severity}: ${data.reason}`,
+      data: { from: row.severity, to: data.severity, reason: data.reason, source },
+    });
+    return loadIncidentView(tx, row.id);
+  });
+}

@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import { q, withTransaction } from '../../db/transaction.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { requireRole, type Ctx } from '../context.ts';
+import { computeImpact } from '../services/index.ts';
+import { nextIncidentNumber, recordChange, toView, type IncidentRow } from './repository.ts';
+import { createIncidentInput, type IncidentView } from './schemas.ts';
+import { assertKnownServices, resolveActiveUser } from './validate-refs.ts';
+
+/** Allowed clock skew for a caller-supplied detection time. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Declares an incident: state `triggered`, impact computed from the services and their dependents. */
+export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>): Promise<IncidentView> {
+  requireRole(ctx, 'responder');
+  const data = createIncidentInput.parse(input);
+  const services = assertKnownServices(ctx, data.services);
+  const now = ctx.clock.now();
+  const detectedAt = data.detected_at ? Date.parse(data.detected_at) : now;
+  if (detectedAt > now + FUTURE_SKEW_MS) {
+    throw new DomainError('VALIDATION_FAILED', 'detected_at is in the future', { issues: [{ path: 'detected_at', message: 'must not be in the future' }] });
+  }
+  const impact = computeImpact(ctx.config.current, services);
+
+  return withTransaction(ctx, async (tx) => {
+    const commander = data.commander ? await resolveActiveUser(tx, data.commander) : null;
+    const number = await nextIncidentNumber(tx);
+    const id = newId('inc', now);
+    const row: IncidentRow = {
+        id,
+        number,
+        title: data.title,
+        description: data.description,
+        severity: data.severity,
+        severity_source: 'human',
+        state: 'triggered',
+        source: data.source,
+        customer_facing: impact.customer_facing ? 1 : 0,
+        user_share: impact.user_share,
+        impact: JSON.stringify({ impacted_services: impact.impacted_services, highest_tier: impact.highest_tier }),
+        war_room_url: data.war_room_url ?? null,
+        created_by: tx.actor.name,
+        reopen_count: 0,
+        detected_at: Math.min(detectedAt, now),
+        triggered_at: now,
+        acknowledged_at: null,
+        resolved_at: null,
+        closed_at: null,
+        created_at: now,
+        updated_at: now,
+    };
+    await q(tx).insertInto('incidents').values(row).execute();
+    if (services.length) {
+      await q(tx)
+        .insertInto('incident_services')
+        .values(services.map((service_id) => ({ incident_id: id, incident_number: number, service_id, added_at: now })))
+        .execute();
+    }
+    const incident = { id, number };
+    await recordChange(
+      tx,
+      incident,
+      {
+        kind: 'created',
+        body: `${data.severity} incident declared: ${data.title}`,
+        data: { severity: data.severity, services, source: data.source, impact, title: data.title },
+      },
+      { touch: false },
+    );
+    if (commander) {
+      await q(tx).insertInto('incident_roles').values({ incident_id: id, role: 'commander', user_id: commander.id, assigned_at: now }).execute();
+      await recordChange(tx, incident, { kind: 'role_assigned', body: `${commander.handle} is incident commander`, data: { role: 'commander', user: commander.handle } }, { touch: false });
+    }
+    return toView(row, services, commander ? [{ role: 'commander', handle: commander.handle }] : []);
+  });
+}

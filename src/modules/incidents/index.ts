@@ -1,0 +1,11 @@
+export { createIncident } from './create-incident.ts';
+export { transitionIncident } from './transition-incident.ts';
+export { addNote } from './add-note.ts';
+export { changeSeverity } from './change-severity.ts';
+export { assignRole } from './assign-role.ts';
+export { addServices } from './add-services.ts';
+export { updateIncident } from './update-incident.ts';
+export { listIncidents, getIncident, type IncidentPage } from './list-incidents.ts';
+export { countIncidentsByStateAndSeverity } from './stats.ts';
+export * from './schemas.ts';
+export * from './state-machine.ts';

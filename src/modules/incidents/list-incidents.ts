@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import { q } from '../../db/transaction.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { requireRole, type Ctx } from '../context.ts';
+import { findIncidentRow, loadTimeline, toViews, type IncidentRow } from './repository.ts';
+import { listIncidentsQuery, type IncidentView, type TimelineEntryView } from './schemas.ts';
+import { OPEN_STATES, type IncidentState } from './state-machine.ts';
+
+export interface IncidentPage {
+  data: IncidentView[];
+  /** Opaque; pass as `cursor` for the next page. Null on the last page. */
+  next_cursor: string | null;
+}
+
+const encodeCursor = (number: number) => Buffer.from(JSON.stringify({ n: number })).toString('base64url');
+function decodeCursor(cursor: string): number {
+  try {
+    const n = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')).n;
+    if (Number.isSafeInteger(n) && n > 0) return n;
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('VALIDATION_FAILED', 'cursor is not one this server issued', { issues: [{ path: 'cursor', message: 'invalid cursor' }] });
+}
+
+/** Newest first, keyset-paginated on the incident number so every page is an index range scan. */
+export async function listIncidents(ctx: Ctx, query: z.input<typeof listIncidentsQuery>): Promise<IncidentPage> {
+  requireRole(ctx, 'viewer');
+  const f = listIncidentsQuery.parse(query);
+  const before = f.cursor ? decodeCursor(f.cursor) : null;
+  let states = f.state;
+  if (f.open !== undefined) {
+    const wanted: readonly IncidentState[] = f.open ? OPEN_STATES : ['resolved', 'closed'];
+    states = states ? states.filter((s) => wanted.includes(s)) : [...wanted];
+    if (states.length === 0) return { data: [], next_cursor: null };
+  }
+  let rows: IncidentRow[];
+  if (f.service) {
+    // Start from the service's index so a rare service does not scan every incident.
+    let sq = q(ctx)
+      .selectFrom('incident_services as s')
+      .innerJoin('incidents as i', 'i.id', 's.incident_id')
+      .selectAll('i')
+      .where('s.service_id', '=', f.service);
+    if (before !== null) sq = sq.where('s.incident_number', '<', before);
+    if (states) sq = sq.where('i.state', 'in', states);
+    if (f.severity) sq = sq.where('i.severity', 'in', f.severity);
+    if (f.since) sq = sq.where('i.triggered_at', '>=', Date.parse(f.since));
+    if (f.until) sq = sq.where('i.triggered_at', '<', Date.parse(f.until));
+    rows = await sq.orderBy('s.incident_number', 'desc').limit(f.limit + 1).execute();
+  } else {
+    let iq = q(ctx).selectFrom('incidents').selectAll();
+    if (before !== null) iq = iq.where('number', '<', before);
+    if (states) iq = iq.where('state', 'in', states);
+    if (f.severity) iq = iq.where('severity', 'in', f.severity);
+    if (f.since) iq = iq.where('triggered_at', '>=', Date.parse(f.since));
+    if (f.until) iq = iq.where('triggered_at', '<', Date.parse(f.until));
+    rows = await iq.orderBy('number', 'desc').limit(f.limit + 1).execute();
+  }
+  const more = rows.length > f.limit;
+  const page = more ? rows.slice(0, f.limit) : rows;
+  return { data: await toViews(ctx, page), next_cursor: more ? encodeCursor(page.at(-1)!.number) : null };
+}
+
+export async function getIncident(ctx: Ctx, ref: string): Promise<IncidentView & { timeline: TimelineEntryView[] }> {
+  requireRole(ctx, 'viewer');
+  const row = await findIncidentRow(ctx, ref);
+  const [view] = await toViews(ctx, [row]);
+  return { ...view, timeline: await loadTimeline(ctx, row.id) };
+}

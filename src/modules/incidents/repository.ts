@@ -1,0 +1,147 @@
+import type { Selectable } from 'kysely';
+import { q } from '../../db/transaction.ts';
+import type { IncidentsTable } from '../../db/schema.ts';
+import { notFound } from '../../lib/errors.ts';
+import { writeAudit } from '../audit/index.ts';
+import type { Ctx } from '../context.ts';
+import { emitEvent } from '../events/index.ts';
+import type { IncidentView, TimelineEntryView } from './schemas.ts';
+import { allowedVerbs, type IncidentState } from './state-machine.ts';
+
+export type IncidentRow = Selectable<IncidentsTable>;
+type Db = Pick<Ctx, 'db' | 'trx'>;
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+/** Large IN lists are chunked so neither engine hits its parameter limit. */
+const CHUNK = 500;
+
+/** Accepts "INC-42", "42" or an incident id. */
+export async function findIncidentRow(ctx: Db, ref: string): Promise<IncidentRow> {
+  const m = /^(?:INC-)?(\d{1,15})$/i.exec(ref);
+  const query = q(ctx).selectFrom('incidents').selectAll();
+  const row = await (m ? query.where('number', '=', Number(m[1])) : query.where('id', '=', ref)).executeTakeFirst();
+  if (!row) throw notFound('incident', ref);
+  return row;
+}
+
+export async function nextIncidentNumber(ctx: Db): Promise<number> {
+  const row = await q(ctx)
+    .updateTable('counters')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', 'incident_number')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+/** Loads services and roles for many incidents at once and builds their views. */
+export async function toViews(ctx: Db, rows: IncidentRow[]): Promise<IncidentView[]> {
+  if (rows.length === 0) return [];
+  const services = new Map<string, string[]>();
+  const roles = new Map<string, { role: string; handle: string }[]>();
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const ids = rows.slice(i, i + CHUNK).map((r) => r.id);
+    const [svc, rl] = await Promise.all([
+      q(ctx).selectFrom('incident_services').select(['incident_id', 'service_id']).where('incident_id', 'in', ids).orderBy('added_at').orderBy('service_id').execute(),
+      q(ctx)
+        .selectFrom('incident_roles')
+        .innerJoin('users', 'users.id', 'incident_roles.user_id')
+        .select(['incident_roles.incident_id', 'incident_roles.role', 'users.handle'])
+        .where('incident_roles.incident_id', 'in', ids)
+        .orderBy('incident_roles.assigned_at')
+        .execute(),
+    ]);
+    for (const s of svc) (services.get(s.incident_id) ?? services.set(s.incident_id, []).get(s.incident_id)!).push(s.service_id);
+    for (const r of rl) (roles.get(r.incident_id) ?? roles.set(r.incident_id, []).get(r.incident_id)!).push(r);
+  }
+  return rows.map((row) => toView(row, services.get(row.id) ?? [], roles.get(row.id) ?? []));
+}
+
+export function toView(row: IncidentRow, services: string[], roles: { role: string; handle: string }[]): IncidentView {
+  const holder = (role: string) => roles.find((r) => r.role === role)?.handle ?? null;
+  const impact = JSON.parse(row.impact);
+  return {
+    id: row.id,
+    number: row.number,
+    ref: `INC-${row.number}`,
+    title: row.title,
+    description: row.description,
+    severity: row.severity as IncidentView['severity'],
+    severity_source: row.severity_source as IncidentView['severity_source'],
+    state: row.state as IncidentState,
+    source: row.source as IncidentView['source'],
+    services,
+    impact: {
+      customer_facing: row.customer_facing === 1,
+      user_share: row.user_share,
+      impacted_services: impact.impacted_services ?? [],
+      highest_tier: impact.highest_tier ?? null,
+    },
+    war_room_url: row.war_room_url,
+    roles: {
+      commander: holder('commander'),
+      communications_lead: holder('communications_lead'),
+      scribe: holder('scribe'),
+      responders: roles.filter((r) => r.role === 'responder').map((r) => r.handle),
+    },
+    reopen_count: row.reopen_count,
+    created_by: row.created_by,
+    detected_at: iso(row.detected_at)!,
+    triggered_at: iso(row.triggered_at)!,
+    acknowledged_at: iso(row.acknowledged_at),
+    resolved_at: iso(row.resolved_at),
+    closed_at: iso(row.closed_at),
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+    allowed_actions: allowedVerbs(row.state as IncidentState),
+  };
+}
+
+export async function loadIncidentView(ctx: Db, id: string): Promise<IncidentView> {
+  const row = await findIncidentRow(ctx, id);
+  return (await toViews(ctx, [row]))[0];
+}
+
+export async function loadTimeline(ctx: Db, incidentId: string): Promise<TimelineEntryView[]> {
+  const rows = await q(ctx).selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: iso(r.at)!,
+    kind: r.kind,
+    actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
+    body: r.body,
+    data: JSON.parse(r.data),
+  }));
+}
+
+export interface Change {
+  /** Timeline kind; the domain event is `incident.<kind>` and the audit action the same. */
+  kind: string;
+  body: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Records one change to an incident: timeline entry, audit row and domain event, in the caller's
+ * transaction, and bumps updated_at. Every incident verb goes through here.
+ */
+export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, change: Change, opts: { touch?: boolean } = {}): Promise<void> {
+  const now = ctx.clock.now();
+  const data = change.data ?? {};
+  await q(ctx)
+    .insertInto('incident_timeline')
+    .values({
+      incident_id: incident.id,
+      at: now,
+      kind: change.kind,
+      actor_type: ctx.actor.type,
+      actor_id: ctx.actor.userId,
+      actor_name: ctx.actor.name,
+      body: change.body,
+      data: JSON.stringify(data),
+    })
+    .execute();
+  await writeAudit(ctx, { action: `incident.${change.kind}`, entityType: 'incident', entityId: incident.id, data: { ref: `INC-${incident.number}`, ...data } });
+  await emitEvent(ctx, { topic: `incident.${change.kind}`, aggregateType: 'incident', aggregateId: incident.id, payload: { ref: `INC-${incident.number}`, ...data } });
+  if (opts.touch !== false) await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
+}

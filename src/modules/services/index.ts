@@ -1,0 +1,2 @@
+export { serviceGraph, computeImpact, type Impact, type ServiceGraph } from './service-graph.ts';
+export { listServices, getService } from './list-services.ts';

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { EXAMPLE_CONFIG_PATH, loadConfigFile } from '../../src/config/load.ts';
+import { ConfigStore } from '../../src/config/store.ts';
+import { createDatabase, type Database } from '../../src/db/create-db.ts';
+import type { DialectName } from '../../src/db/dialect.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { buildApp } from '../../src/http/build-app.ts';
+import type { RouteDef } from '../../src/http/route.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createToken, createUser } from '../../src/modules/auth/index.ts';
+import { systemActor, type Actor, type Ctx, type Role } from '../../src/modules/context.ts';
+import { freshDatabaseUrl } from './dialects.ts';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface TestEnv {
+  dialect: DialectName;
+  db: Database;
+  config: ConfigStore;
+  clock: ManualClock;
+  dir: string;
+  /** A context acting as the given actor (system by default). */
+  ctx(actor?: Actor): Ctx;
+  /** Actors for users created with `seedUsers`. */
+  users: Record<Role, { id: string; handle: string; actor: Actor }>;
+  close(): Promise<void>;
+}
+
+/** A migrated database of its own (per test file), the example config and a manual clock. */
+export async function createTestEnv(dialect: DialectName, testFile: string, opts: { seedUsers?: boolean } = {}): Promise<TestEnv> {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-test-'));
+  const fresh = await freshDatabaseUrl(dialect, testFile, dir);
+  const db = createDatabase({ databaseUrl: fresh.url, dataDir: dir, poolSize: 5 });
+  await migrateToLatest(db);
+  const loaded = loadConfigFile(EXAMPLE_CONFIG_PATH, {});
+  if (!loaded.ok) throw new Error('example config is invalid');
+  const config = new ConfigStore(loaded.config, EXAMPLE_CONFIG_PATH, {});
+  const clock = new ManualClock(Date.UTC(2026, 5, 1, 2, 13));
+  const ctx = (actor: Actor = systemActor('test')): Ctx => ({ db, config, clock, actor, requestId: 'test' });
+  const users = {} as TestEnv['users'];
+  if (opts.seedUsers !== false) {
+    for (const role of ['admin', 'responder', 'viewer'] as const) {
+      const { user } = await createUser(ctx(), { handle: `${role}-user`, name: `${role} user`, email: `${role}@example.com`, role, password: TEST_PASSWORD });
+      users[role] = { id: user.id, handle: user.handle, actor: { type: 'user', userId: user.id, name: user.handle, role } };
+    }
+  }
+  return {
+    dialect,
+    db,
+    config,
+    clock,
+    dir,
+    ctx,
+    users,
+    close: async () => {
+      await db.close();
+      await fresh.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  routes: RouteDef[];
+  /** Authorization headers for each kind of caller. */
+  auth: { anonymous: Record<string, string>; viewer: Record<string, string>; responder: Record<string, string>; admin: Record<string, string>; token: Record<string, string> };
+}
+
+/** The HTTP app over a test env, with a session cookie per role and an admin-scoped API token. */
+export async function createTestApp(env: TestEnv): Promise<TestApp> {
+  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test' });
+  await app.ready();
+  const cookieFor = async (handle: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle, password: TEST_PASSWORD } });
+    if (res.statusCode !== 200) throw new Error(`login ${handle} failed: ${res.body}`);
+    const c = res.cookies.find((x) => x.name === 'firebreak_session')!;
+    return { cookie: `firebreak_session=${c.value}` };
+  };
+  const { token } = await createToken(env.ctx(env.users.admin.actor), { name: 'test-token', scopes: ['read', 'write'] });
+  return {
+    app,
+    routes,
+    auth: {
+      anonymous: {},
+      viewer: await cookieFor(env.users.viewer.handle),
+      responder: await cookieFor(env.users.responder.handle),
+      admin: await cookieFor(env.users.admin.handle),
+      token: { authorization: `Bearer ${token}` },
+    },
+  };
+}

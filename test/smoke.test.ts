@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIALECTS } from './helpers/dialects.ts';
+import { createTestApp, createTestEnv, type TestApp, type TestEnv } from './helpers/env.ts';
+
+for (const { name, skip } of DIALECTS) {
+  describe(`http smoke [${name}]`, { skip }, () => {
+    let env: TestEnv;
+    let t: TestApp;
+    before(async () => {
+      env = await createTestEnv(name, import.meta.url);
+      t = await createTestApp(env);
+    });
+    after(async () => {
+      await t?.app.close();
+      await env?.close();
+    });
+
+    test('declare, acknowledge, list and read an incident', async () => {
+      const created = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: t.auth.token, payload: { title: 'Database down', severity: 'P0', services: ['database'] } });
+      assert.equal(created.statusCode, 201, created.body);
+      const inc = created.json();
+      assert.equal(inc.ref, 'INC-1');
+      assert.deepEqual(inc.impact.impacted_services, ['api', 'auth', 'checkout', 'database', 'notifications', 'reporting', 'web', 'work-orders']);
+      assert.equal(inc.impact.customer_facing, true);
+      const ack = await t.app.inject({ method: 'POST', url: '/api/v1/incidents/INC-1/acknowledge', headers: t.auth.responder });
+      assert.equal(ack.statusCode, 200, ack.body);
+      assert.equal(ack.json().state, 'acknowledged');
+      const list = await t.app.inject({ method: 'GET', url: '/api/v1/incidents?state=acknowledged', headers: t.auth.viewer });
+      assert.equal(list.json().data.length, 1);
+      const got = await t.app.inject({ method: 'GET', url: '/api/v1/incidents/INC-1', headers: t.auth.viewer });
+      assert.deepEqual(got.json().timeline.map((e: { kind: string }) => e.kind), ['created', 'acknowledged']);
+    });
+  });
+}
