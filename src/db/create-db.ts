@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import { dialectFlags, type DialectFlags } from './dialect.ts';
+import { GroupCommitter } from './group-commit.ts';
 import type { DB } from './schema.ts';
 
 /** A database handle: the Kysely instance plus what the rest of the code may know about the engine. */
@@ -12,6 +13,8 @@ export interface Database {
   dialect: DialectFlags;
   /** Where the data lives, for logs: a file path or the Postgres URL without its password. */
   location: string;
+  /** SQLite only: batches concurrent transactions into one commit (see group-commit.ts). */
+  groupCommit?: GroupCommitter;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ function createSqlite(file: string): Database {
     kysely,
     dialect: dialectFlags('sqlite'),
     location: file,
+    groupCommit: new GroupCommitter(kysely),
     close: () => kysely.destroy(),
   };
 }

@@ -16,12 +16,14 @@ export const q = (ctx: TxContext): Kysely<DB> => ctx.trx ?? ctx.db.kysely;
 /**
  * Runs `fn` in a transaction. An outer transaction is reused, so verbs compose; SQLITE_BUSY (a
  * writer in another process) is retried with backoff, since the whole transaction rolled back.
+ * On SQLite, concurrent transactions share one durable commit (see group-commit.ts).
  */
 export async function withTransaction<C extends TxContext, T>(ctx: C, fn: (ctx: C & { trx: Transaction<DB> }) => Promise<T>): Promise<T> {
   if (ctx.trx) return fn(ctx as C & { trx: Transaction<DB> });
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.kysely.transaction().execute((trx) => fn({ ...ctx, trx }));
+      const run = (trx: Transaction<DB>) => fn({ ...ctx, trx });
+      return await (ctx.db.groupCommit ? ctx.db.groupCommit.run(run) : ctx.db.kysely.transaction().execute(run));
     } catch (e) {
       if (!isBusyError(e) || attempt >= 8) throw e;
       await sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));

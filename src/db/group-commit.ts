@@ -1,0 +1,90 @@
+import type { Kysely, Transaction } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isBusyError } from './dialect.ts';
+import type { DB } from './schema.ts';
+
+interface Unit {
+  fn: (trx: Transaction<DB>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most units one commit carries; bounds the latency a unit can add to the others in its batch. */
+const MAX_BATCH = 64;
+
+/**
+ * Group commit for SQLite. SQLite has one writer and, with synchronous=FULL, one fsync per commit;
+ * so concurrent transactions are queued and run one after another inside a single BEGIN…COMMIT,
+ * each under its own savepoint. A unit that fails rolls back to its savepoint and fails alone;
+ * the others are answered only after the shared COMMIT is on disk, so "durable before 2xx" holds
+ * while N requests share one fsync.
+ */
+export class GroupCommitter {
+  private queue: Unit[] = [];
+  private running = false;
+
+  constructor(private readonly kysely: Kysely<DB>) {}
+
+  run<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) await this.runBatch();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(): Promise<void> {
+    let trx;
+    try {
+      trx = await this.begin();
+    } catch (e) {
+      for (const unit of this.queue.splice(0)) unit.reject(e);
+      return;
+    }
+    const done: { unit: Unit; value: unknown }[] = [];
+    while (this.queue.length > 0 && done.length < MAX_BATCH) {
+      const unit = this.queue.shift()!;
+      const sp = await trx.savepoint('unit').execute();
+      try {
+        const value = await unit.fn(sp);
+        await sp.releaseSavepoint('unit').execute();
+        done.push({ unit, value });
+      } catch (e) {
+        try {
+          await sp.rollbackToSavepoint('unit').execute();
+          await sp.releaseSavepoint('unit').execute();
+        } catch {
+          // The savepoint is gone only if SQLite rolled the whole transaction back; commit will say so.
+        }
+        unit.reject(e);
+      }
+    }
+    try {
+      await trx.commit().execute();
+      for (const d of done) d.unit.resolve(d.value);
+    } catch (e) {
+      await trx.rollback().execute().catch(() => {});
+      for (const d of done) d.unit.reject(e);
+    }
+  }
+
+  /** BEGIN IMMEDIATE, retried while another process holds the write lock beyond busy_timeout. */
+  private async begin() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.kysely.startTransaction().execute();
+      } catch (e) {
+        if (!isBusyError(e) || attempt >= 5) throw e;
+        await sleep(20 * attempt);
+      }
+    }
+  }
+}
