@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEnvironment } from '../config/settings.ts';
 import { isDomainError } from '../lib/errors.ts';
-import { configCheckCommand } from './commands/config-check.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { serveCommand } from './commands/serve.ts';
 import { CliError, processIo, type Io } from './io.ts';
 
 export const USAGE = `firebreak — incident response and disaster recovery
@@ -13,9 +10,26 @@ Usage:
   firebreak migrate [--status]
   firebreak config check [--config FILE] [--json]
 
+Local administration (opens the server's database directly; same --data-dir / DATABASE_URL):
+  firebreak user create <handle> --name NAME --email EMAIL [--role admin|responder|viewer] [--time-zone TZ]
+  firebreak user list
+  firebreak token create --name NAME [--user HANDLE (default admin)] [--scopes read,write,admin]
+  firebreak token revoke <token-id>
+
+Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREAK_TOKEN):
+  firebreak incident list [--state S[,S…]] [--severity P1[,P2…]] [--service X] [--open] [--limit N] [--cursor C]
+  firebreak incident show <ref>
+  firebreak incident create --title T --severity P1 [--service a --service b | --services a,b] [--description D]
+  firebreak incident ack <ref>
+  firebreak incident resolve <ref> [--note N]
+  firebreak incident note <ref> <text…>
+
+Every command except serve and migrate takes --json for machine-readable output.
+
 Settings come from flags or the environment: PORT, HOST, FIREBREAK_DATA_DIR, FIREBREAK_CONFIG,
 DATABASE_URL (postgres://… for PostgreSQL; SQLite under the data dir otherwise),
-FIREBREAK_ADMIN_PASSWORD (first start only), FIREBREAK_URL and FIREBREAK_TOKEN (client commands).
+FIREBREAK_ADMIN_PASSWORD (first start only), FIREBREAK_URL (default http://localhost:8080) and
+FIREBREAK_TOKEN (client commands). Times are shown in the local time zone (TZ).
 `;
 
 const OPTIONS = {
@@ -30,28 +44,86 @@ const OPTIONS = {
   json: { type: 'boolean' },
   status: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  // user and token commands
+  name: { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  'time-zone': { type: 'string' },
+  user: { type: 'string' },
+  scopes: { type: 'string' },
+  // incident commands
+  state: { type: 'string' },
+  severity: { type: 'string' },
+  service: { type: 'string', multiple: true },
+  services: { type: 'string' },
+  open: { type: 'boolean' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  title: { type: 'string' },
+  description: { type: 'string' },
+  note: { type: 'string' },
 } as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+type OptionName = keyof typeof OPTIONS;
+type Command = (args: string[], values: Values, io: Io) => Promise<number>;
+
+const LOCAL: OptionName[] = ['data-dir', 'config', 'database-url', 'json'];
+const CLIENT: OptionName[] = ['url', 'token', 'json'];
+
+/** Subcommands of user, token and incident: the options each accepts, and what runs. */
+// Commands are imported on demand: client commands then never load the server, its database
+// drivers or the HTTP framework, which keeps `firebreak incident …` quick to start.
+const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: () => Promise<Command> }>> = {
+  user: {
+    create: { options: [...LOCAL, 'name', 'email', 'role', 'time-zone'], load: async () => (await import('./commands/user-create.ts')).userCreateCommand },
+    list: { options: LOCAL, load: async () => (await import('./commands/user-list.ts')).userListCommand },
+  },
+  token: {
+    create: { options: [...LOCAL, 'name', 'user', 'scopes'], load: async () => (await import('./commands/token-create.ts')).tokenCreateCommand },
+    revoke: { options: LOCAL, load: async () => (await import('./commands/token-revoke.ts')).tokenRevokeCommand },
+  },
+  incident: {
+    list: { options: [...CLIENT, 'state', 'severity', 'service', 'open', 'limit', 'cursor'], load: async () => (await import('./commands/incident-list.ts')).incidentListCommand },
+    show: { options: CLIENT, load: async () => (await import('./commands/incident-show.ts')).incidentShowCommand },
+    create: { options: [...CLIENT, 'title', 'severity', 'service', 'services', 'description'], load: async () => (await import('./commands/incident-create.ts')).incidentCreateCommand },
+    ack: { options: CLIENT, load: async () => (await import('./commands/incident-ack.ts')).incidentAckCommand },
+    acknowledge: { options: CLIENT, load: async () => (await import('./commands/incident-ack.ts')).incidentAckCommand },
+    resolve: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-resolve.ts')).incidentResolveCommand },
+    note: { options: CLIENT, load: async () => (await import('./commands/incident-note.ts')).incidentNoteCommand },
+  },
+};
+
+/** Refuses options that mean nothing to this command, so a typo'd filter is not silently ignored. */
+function assertOptions(command: string, values: Values, allowed: readonly OptionName[]) {
+  const stray = (Object.keys(values) as OptionName[]).filter((k) => k !== 'help' && values[k] !== undefined && !allowed.includes(k));
+  if (stray.length) throw new CliError(`${command} does not take ${stray.map((k) => `--${k}`).join(', ')} (see firebreak --help)`, 2);
+}
 
 /** Runs one command and returns its exit code; errors are printed as one readable line. */
 export async function main(argv: string[], io: Io = processIo(readEnvironment())): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    const [command, sub] = positionals;
+    const [command, sub, ...rest] = positionals;
     if (values.help || !command) {
       io.out(USAGE);
       return command || values.help ? 0 : 2;
     }
     switch (command) {
       case 'serve':
-        return await serveCommand(values, io);
+        return await (await import('./commands/serve.ts')).serveCommand(values, io);
       case 'migrate':
-        return await migrateCommand(values, io);
+        return await (await import('./commands/migrate.ts')).migrateCommand(values, io);
       case 'config':
-        if (sub === 'check') return await configCheckCommand(values, io);
+        if (sub === 'check') return await (await import('./commands/config-check.ts')).configCheckCommand(values, io);
         throw new CliError(`unknown config command "${sub ?? ''}"; try: firebreak config check`, 2);
-      default:
-        throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
     }
+    const group = SUBCOMMANDS[command];
+    if (!group) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+    const entry = sub !== undefined && Object.hasOwn(group, sub) ? group[sub] : undefined;
+    if (!entry) throw new CliError(`unknown ${command} command "${sub ?? ''}"; try: ${Object.keys(group).map((s) => `firebreak ${command} ${s}`).join(', ')}`, 2);
+    assertOptions(`${command} ${sub}`, values, entry.options);
+    return await (await entry.load())(rest, values, io);
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`firebreak: ${e.message}\n`);

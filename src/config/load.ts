@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Document, LineCounter, parseDocument, isNode } from 'yaml';
+import { Document, LineCounter, isCollection, isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { configSchema, crossCheckServices, finishConfig, type FirebreakConfig } from './schema.ts';
 
 /** One problem in a config file, with its YAML path and, when known, its line and column. */
@@ -41,12 +41,14 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
   }
   const issues: ConfigIssue[] = [];
   const raw = substituteEnv(doc.toJS() ?? {}, env, [], issues);
+  // A value whose variable is missing is already reported; its knock-on schema error would be noise.
+  const unset = new Set(issues.map((i) => i.path));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       // Point an unknown key at the key itself, one issue per key, so typos are easy to find.
       const expanded = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => ({ path: [...issue.path, k], message: `unknown key "${k}"` })) : [issue];
-      for (const e of expanded) issues.push({ path: formatPath(e.path), message: e.message, ...locate(doc, lineCounter, e.path) });
+      for (const e of expanded) if (!unset.has(formatPath(e.path))) issues.push({ path: formatPath(e.path), message: e.message, ...locate(doc, lineCounter, e.path) });
     }
   }
   for (const issue of crossCheckServices(raw)) issues.push({ path: formatPath(issue.path), message: issue.message, ...locate(doc, lineCounter, issue.path) });
@@ -88,13 +90,20 @@ function parsePath(path: string): PropertyKey[] {
 /** Finds the nearest node that exists along the path, so a missing key points at its parent. */
 function locate(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): { line?: number; column?: number } {
   for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    let node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    // A block mapping or list starts on the line after its key; point at the key instead.
+    if (n > 0 && isCollection(node) && !node.flow) node = keyNode(doc.getIn(path.slice(0, n - 1) as unknown[], true) ?? doc.contents, path[n - 1]) ?? node;
     if (isNode(node) && node.range) {
       const pos = lc.linePos(node.range[0]);
       return { line: pos.line, column: pos.col };
     }
   }
   return {};
+}
+
+function keyNode(parent: unknown, key: PropertyKey): unknown {
+  if (!isMap(parent)) return undefined;
+  return parent.items.find((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === key)?.key;
 }
 
 /** Human-readable list, one issue a line: "file:12:5 services[2].tier: Invalid option". */

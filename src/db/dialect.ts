@@ -32,3 +32,11 @@ export function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
+
+/**
+ * Locks the selected rows until commit on PostgreSQL, so read-check-write verbs do not interleave.
+ * SQLite needs nothing: BEGIN IMMEDIATE already makes every writing transaction exclusive.
+ */
+export function forUpdate<QB extends { forUpdate(): QB }>(qb: QB, dialect: DialectFlags): QB {
+  return dialect.name === 'postgres' ? qb.forUpdate() : qb;
+}

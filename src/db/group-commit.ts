@@ -58,13 +58,18 @@ export class GroupCommitter {
         await sp.releaseSavepoint('unit').execute();
         done.push({ unit, value });
       } catch (e) {
+        let lost = false;
         try {
           await sp.rollbackToSavepoint('unit').execute();
           await sp.releaseSavepoint('unit').execute();
         } catch {
           // The savepoint is gone only if SQLite rolled the whole transaction back; commit will say so.
+          lost = true;
         }
         unit.reject(e);
+        // A later unit would run outside any transaction (its SAVEPOINT starts and its RELEASE commits
+        // one) and then be failed by the commit below; leave the rest queued for the next batch.
+        if (lost) break;
       }
     }
     try {

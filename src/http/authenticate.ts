@@ -4,7 +4,8 @@ import { authenticateSession, authenticateToken } from '../modules/auth/index.ts
 import type { Actor, Ctx } from '../modules/context.ts';
 
 export const SESSION_COOKIE = 'firebreak_session';
-const ANONYMOUS: Actor = { type: 'anonymous', userId: null, name: 'anonymous', role: null };
+/** The actor of a request that carries no credentials. */
+export const ANONYMOUS: Actor = { type: 'anonymous', userId: null, name: 'anonymous', role: null };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**

@@ -8,11 +8,12 @@ import { DomainError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createLoginLimiters } from '../modules/auth/index.ts';
 import { requireRole, type Ctx } from '../modules/context.ts';
-import { authenticateRequest } from './authenticate.ts';
+import { ANONYMOUS, authenticateRequest } from './authenticate.ts';
 import { errorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { RouteDef } from './route.ts';
+import { assertStorableText } from './storable-text.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
@@ -45,6 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     return503OnClosing: true,
   });
   await app.register(cookie);
+  // Bodies are JSON only: a text/plain body (what a cross-site HTML form can send) is 415, not parsed.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
 
@@ -77,9 +80,16 @@ function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {
     url: route.url,
     handler: async (req, reply) => {
       const base = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id };
-      const actor = await authenticateRequest(req, base);
+      const actor = await authenticateRequest(req, base).catch((e: unknown) => {
+        // A stale cookie or dead token must not lock anyone out of public routes (above all, login).
+        if (route.access === 'public' && e instanceof DomainError && e.code === 'UNAUTHENTICATED') return ANONYMOUS;
+        throw e;
+      });
       const ctx: Ctx = { ...base, actor };
       if (route.access !== 'public') requireRole(ctx, route.access);
+      assertStorableText('params', req.params);
+      assertStorableText('query', req.query);
+      assertStorableText('body', req.body);
       const params = route.params ? route.params.parse(req.params) : req.params;
       const query = route.query ? route.query.parse(req.query) : req.query;
       const result = await route.handler({ ctx, params, query, body: req.body ?? {}, req, reply });

@@ -13,7 +13,7 @@ export async function addServices(ctx: Ctx, ref: string, input: z.input<typeof a
   const data = addServicesInput.parse(input);
   const wanted = assertKnownServices(ctx, data.services);
   return withTransaction(ctx, async (tx) => {
-    const row = await findIncidentRow(tx, ref);
+    const row = await findIncidentRow(tx, ref, { forUpdate: true });
     assertNotClosed(row);
     const existing = (await q(tx).selectFrom('incident_services').select('service_id').where('incident_id', '=', row.id).execute()).map((r) => r.service_id);
     const added = wanted.filter((s) => !existing.includes(s));

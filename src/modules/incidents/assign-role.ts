@@ -17,7 +17,7 @@ export async function assignRole(ctx: Ctx, ref: string, input: z.input<typeof ro
   requireRole(ctx, 'responder');
   const data = roleInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const row = await findIncidentRow(tx, ref);
+    const row = await findIncidentRow(tx, ref, { forUpdate: true });
     assertNotClosed(row);
     const user = await resolveActiveUser(tx, data.user);
     const roles = q(tx).deleteFrom('incident_roles').where('incident_id', '=', row.id).where('role', '=', data.role);

@@ -13,7 +13,7 @@ export async function changeSeverity(ctx: Ctx, ref: string, input: z.input<typeo
   requireRole(ctx, 'responder');
   const data = severityInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const row = await findIncidentRow(tx, ref);
+    const row = await findIncidentRow(tx, ref, { forUpdate: true });
     assertNotClosed(row);
     if (row.severity === data.severity) return loadIncidentView(tx, row.id);
     const source = tx.actor.type === 'user' || tx.actor.type === 'token' || tx.actor.type === 'cli' ? 'human' : 'automation';

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { forUpdate } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -15,10 +16,14 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 /** Large IN lists are chunked so neither engine hits its parameter limit. */
 const CHUNK = 500;
 
-/** Accepts "INC-42", "42" or an incident id. */
-export async function findIncidentRow(ctx: Db, ref: string): Promise<IncidentRow> {
+/**
+ * Accepts "INC-42", "42" or an incident id. Verbs that check the row before writing pass
+ * `forUpdate`, so a concurrent verb on the same incident waits and then sees the new row.
+ */
+export async function findIncidentRow(ctx: Db, ref: string, opts: { forUpdate?: boolean } = {}): Promise<IncidentRow> {
   const m = /^(?:INC-)?(\d{1,15})$/i.exec(ref);
-  const query = q(ctx).selectFrom('incidents').selectAll();
+  const select = q(ctx).selectFrom('incidents').selectAll();
+  const query = opts.forUpdate ? forUpdate(select, ctx.db.dialect) : select;
   const row = await (m ? query.where('number', '=', Number(m[1])) : query.where('id', '=', ref)).executeTakeFirst();
   if (!row) throw notFound('incident', ref);
   return row;
@@ -49,6 +54,8 @@ export async function toViews(ctx: Db, rows: IncidentRow[]): Promise<IncidentVie
         .select(['incident_roles.incident_id', 'incident_roles.role', 'users.handle'])
         .where('incident_roles.incident_id', 'in', ids)
         .orderBy('incident_roles.assigned_at')
+        // Same-millisecond assignments would otherwise come back in whatever order the engine likes.
+        .orderBy('users.handle')
         .execute(),
     ]);
     for (const s of svc) (services.get(s.incident_id) ?? services.set(s.incident_id, []).get(s.incident_id)!).push(s.service_id);

@@ -13,7 +13,7 @@ export async function transitionIncident(ctx: Ctx, ref: string, verb: LifecycleV
   requireRole(ctx, 'responder');
   const data = transitionInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const row = await findIncidentRow(tx, ref);
+    const row = await findIncidentRow(tx, ref, { forUpdate: true });
     const from = row.state as IncidentState;
     const to = assertTransition(from, verb);
     const now = tx.clock.now();

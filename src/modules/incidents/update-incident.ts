@@ -10,7 +10,7 @@ export async function updateIncident(ctx: Ctx, ref: string, input: z.input<typeo
   requireRole(ctx, 'responder');
   const data = updateIncidentInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const row = await findIncidentRow(tx, ref);
+    const row = await findIncidentRow(tx, ref, { forUpdate: true });
     assertNotClosed(row);
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of ['title', 'description', 'war_room_url'] as const) {

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RouteDef } from '../../src/http/route.ts';
+import { createToken, createUser } from '../../src/modules/auth/index.ts';
+import type { Role } from '../../src/modules/context.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
+
+/**
+ * Every route in the route table × every kind of caller. The matrix is generated from `routes`, so
+ * a new route is covered the moment it is added; fixtures below only make bodies plausible.
+ */
+const CALLERS = ['anonymous', 'viewer', 'responder', 'admin', 'token', 'adminToken', 'readToken'] as const;
+type Caller = (typeof CALLERS)[number];
+
+/** The effective role each caller should end up with (tokens are capped by scope and by their user). */
+const EFFECTIVE_ROLE: Record<Caller, Role | null> = {
+  anonymous: null,
+  viewer: 'viewer',
+  responder: 'responder',
+  admin: 'admin',
+  token: 'responder', // admin user, read+write scopes
+  adminToken: 'admin', // admin user, admin scope
+  readToken: 'viewer', // admin user, read scope only
+};
+const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
+
+interface Fixture {
+  params?: Record<string, string>;
+  body?: unknown;
+}
+
+/** Plausible values for path parameters by name; anything unknown still gets a value. */
+const DEFAULT_PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
+
+let seq = 0;
+/** Valid-looking bodies (and params where a default would not do) so allowed callers get past validation. */
+const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
+  'POST /api/v1/auth/login': () => ({ body: { handle: 'viewer-user', password: TEST_PASSWORD } }),
+  'PATCH /api/v1/me': () => ({ body: { name: `Matrix ${++seq}` } }),
+  // Same password again, so later logins in this file keep working.
+  'POST /api/v1/me/password': () => ({ body: { current_password: TEST_PASSWORD, new_password: TEST_PASSWORD } }),
+  'POST /api/v1/users': () => {
+    const n = ++seq;
+    return { body: { handle: `matrix-${n}`, name: `Matrix ${n}`, email: `matrix-${n}@example.com`, role: 'viewer' } };
+  },
+  'PATCH /api/v1/users/:handle': () => ({ params: { handle: 'target-user' }, body: { name: `Target ${++seq}` } }),
+  'POST /api/v1/tokens': () => ({ body: { name: `matrix-${++seq}`, scopes: ['read'] } }),
+  'DELETE /api/v1/tokens/:id': async (env) => {
+    const { view } = await createToken(env.ctx(env.users.admin.actor), { name: `doomed-${++seq}`, scopes: ['read'] });
+    return { params: { id: view.id } };
+  },
+  'GET /api/v1/services/:id': () => ({ params: { id: 'api' } }),
+  'POST /api/v1/incidents': () => ({ body: { title: `Matrix incident ${++seq}`, severity: 'P3', services: ['docs'] } }),
+  'PATCH /api/v1/incidents/:ref': () => ({ body: { title: `Renamed ${++seq}` } }),
+  'POST /api/v1/incidents/:ref/notes': () => ({ body: { body: 'matrix note' } }),
+  'POST /api/v1/incidents/:ref/severity': () => ({ body: { severity: 'P2', reason: 'matrix' } }),
+  'POST /api/v1/incidents/:ref/roles': () => ({ body: { role: 'scribe', user: 'responder-user' } }),
+  'POST /api/v1/incidents/:ref/services': () => ({ body: { services: ['api'] } }),
+};
+const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});
+
+const errorCode = (body: string): string | undefined => {
+  try {
+    return (JSON.parse(body) as { error?: { code?: string } })?.error?.code;
+  } catch {
+    return undefined; // 204s and HEAD answers have no body
+  }
+};
+
+const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;
+
+for (const { name, skip } of DIALECTS) {
+  describe(`authorization matrix [${name}]`, { skip }, () => {
+    let env: TestEnv;
+    let t: TestApp;
+    const tokens = {} as Record<'token' | 'adminToken' | 'readToken', Record<string, string>>;
+    const exercised = new Set<string>();
+
+    before(async () => {
+      env = await createTestEnv(name, import.meta.url);
+      t = await createTestApp(env);
+      tokens.token = t.auth.token;
+      const admin = env.ctx(env.users.admin.actor);
+      tokens.adminToken = { authorization: `Bearer ${(await createToken(admin, { name: 'admin-scope', scopes: ['admin'] })).token}` };
+      tokens.readToken = { authorization: `Bearer ${(await createToken(admin, { name: 'read-only', scopes: ['read'] })).token}` };
+      await createUser(admin, { handle: 'target-user', name: 'Target', email: 'target@example.com', role: 'viewer', password: TEST_PASSWORD });
+      const created = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: t.auth.token, payload: { title: 'Matrix target', severity: 'P1', services: ['api'] } });
+      assert.equal(created.statusCode, 201, created.body);
+      assert.equal(created.json().ref, 'INC-1');
+    });
+    after(async () => {
+      await t?.app.close();
+      await env?.close();
+    });
+
+    /** Fresh credentials per request, so a route that ends a session (logout) cannot poison the next case. */
+    async function headersFor(caller: Caller): Promise<Record<string, string>> {
+      switch (caller) {
+        case 'anonymous':
+          return {};
+        case 'viewer':
+        case 'responder':
+        case 'admin':
+          return mintSessionCookie(env, env.users[caller].id);
+        default:
+          return tokens[caller];
+      }
+    }
+
+    test('the route table is non-trivial and has no duplicates', () => {
+      assert.ok(t.routes.length > 25, `only ${t.routes.length} routes; the matrix would be hollow`);
+      assert.equal(new Set(t.routes.map(key)).size, t.routes.length);
+      for (const r of t.routes) assert.ok(['public', 'viewer', 'responder', 'admin'].includes(r.access), `${key(r)} has access ${r.access}`);
+    });
+
+    test('every route is registered with Fastify', () => {
+      for (const r of t.routes) assert.ok(t.app.hasRoute({ method: r.method, url: r.url }), `${key(r)} missing from Fastify`);
+    });
+
+    // Routes are only known once the app is built, so each route is a subtest of this one.
+    test('every route × every caller', async (tt) => {
+      for (const route of t.routes) {
+        await tt.test(`${key(route)} (${route.access})`, async () => {
+          const problems: string[] = [];
+          for (const caller of CALLERS) {
+            const fixture = await (FIXTURES[key(route)] ?? defaultFixture)(env);
+            const params = Object.fromEntries(paramNames(route.url).map((p) => [p, fixture.params?.[p] ?? DEFAULT_PARAMS[p] ?? 'x']));
+            const url = fillUrl(route.url, params);
+            const body = route.body ? (fixture.body ?? {}) : undefined;
+            const headers = await headersFor(caller);
+            const methods = route.method === 'GET' ? (['GET', 'HEAD'] as const) : [route.method];
+            for (const method of methods) {
+              const res = await t.app.inject({ method, url, headers, ...(body !== undefined && { payload: body as object }), remoteAddress: `10.1.${CALLERS.indexOf(caller)}.1` });
+              const code = errorCode(res.body);
+              const role = EFFECTIVE_ROLE[caller];
+              const where = `${caller} ${method} ${url} → ${res.statusCode} ${code ?? ''}`;
+              if (res.statusCode >= 500) problems.push(`${where}: server error ${res.body.slice(0, 200)}`);
+              if (route.access === 'public' || (role !== null && RANK[role] >= RANK[route.access])) {
+                if (res.statusCode === 401 || res.statusCode === 403) problems.push(`${where}: allowed caller was refused ${res.body.slice(0, 200)}`);
+              } else if (role === null) {
+                if (res.statusCode !== 401 || (method !== 'HEAD' && code !== 'UNAUTHENTICATED')) problems.push(`${where}: expected 401 UNAUTHENTICATED`);
+              } else if (res.statusCode !== 403 || (method !== 'HEAD' && code !== 'FORBIDDEN')) {
+                problems.push(`${where}: expected 403 FORBIDDEN`);
+              }
+            }
+            exercised.add(`${key(route)} ${caller}`);
+          }
+          assert.deepEqual(problems, []);
+        });
+      }
+    });
+
+    test('the matrix covered every route for every caller', () => {
+      assert.equal(exercised.size, t.routes.length * CALLERS.length);
+    });
+
+    test('denied requests stored nothing: only allowed callers created incidents and users', async () => {
+      // POST /incidents is responder+: responder, admin, token, adminToken succeed (4), plus INC-1.
+      const incidents = await env.db.kysely.selectFrom('incidents').select(['title', 'created_by']).execute();
+      assert.equal(incidents.filter((i) => i.title.startsWith('Matrix incident')).length, 4);
+      const creators = incidents.map((i) => i.created_by ?? '');
+      assert.ok(!creators.some((c) => /viewer|anonymous/.test(c)), creators.join(', '));
+      // POST /users is admin-only: admin session and admin-scoped token.
+      const users = await env.db.kysely.selectFrom('users').select('handle').where('handle', 'like', 'matrix-%').execute();
+      assert.equal(users.length, 2);
+    });
+  });
+}
