@@ -41,7 +41,9 @@ function createSqlite(file: string): Database {
   // FULL: a commit is on disk before we answer, so an accepted signal survives power loss too.
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
+  // Short, because better-sqlite3 waits synchronously (the event loop stalls); transactions
+  // retry BUSY asynchronously with backoff instead (transaction.ts, group-commit.ts).
+  raw.pragma('busy_timeout = 250');
   const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   return {
     kysely,

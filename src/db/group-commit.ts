@@ -50,27 +50,38 @@ export class GroupCommitter {
       return;
     }
     const done: { unit: Unit; value: unknown }[] = [];
-    while (this.queue.length > 0 && done.length < MAX_BATCH) {
+    // Set when SQLite rolled the whole transaction back (RAISE(ROLLBACK), disk full, I/O error):
+    // everything done so far in this batch is gone, and later units must wait for the next batch,
+    // or they would run outside any transaction.
+    let lostWith: unknown = null;
+    for (let taken = 0; this.queue.length > 0 && taken < MAX_BATCH && lostWith === null; taken++) {
       const unit = this.queue.shift()!;
-      const sp = await trx.savepoint('unit').execute();
+      let sp;
+      try {
+        sp = await trx.savepoint('unit').execute();
+      } catch (e) {
+        unit.reject(e);
+        lostWith = e;
+        break;
+      }
       try {
         const value = await unit.fn(sp);
         await sp.releaseSavepoint('unit').execute();
         done.push({ unit, value });
       } catch (e) {
-        let lost = false;
         try {
           await sp.rollbackToSavepoint('unit').execute();
           await sp.releaseSavepoint('unit').execute();
         } catch {
-          // The savepoint is gone only if SQLite rolled the whole transaction back; commit will say so.
-          lost = true;
+          lostWith = e;
         }
         unit.reject(e);
-        // A later unit would run outside any transaction (its SAVEPOINT starts and its RELEASE commits
-        // one) and then be failed by the commit below; leave the rest queued for the next batch.
-        if (lost) break;
       }
+    }
+    if (lostWith !== null) {
+      await trx.rollback().execute().catch(() => {});
+      for (const d of done) d.unit.reject(lostWith);
+      return;
     }
     try {
       await trx.commit().execute();

@@ -24,8 +24,12 @@ export async function appliedMigrations(db: Database): Promise<string[]> {
   try {
     const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.kysely);
     return rows.rows.map((r) => r.name);
-  } catch {
-    return [];
+  } catch (e) {
+    // Only a missing table means "fresh database"; anything else (connection lost…) must surface,
+    // or the newer-schema check would be skipped.
+    const code = (e as { code?: string }).code;
+    if (code === '42P01' || /no such table/i.test((e as Error).message)) return [];
+    throw e;
   }
 }
 

@@ -32,6 +32,9 @@ export interface Ctx {
 
 export const systemActor = (name = 'firebreak'): Actor => ({ type: 'system', userId: null, name, role: 'admin' });
 
+/** People (directly, through their tokens or the CLI) as opposed to Firebreak's own automation. */
+export const isHuman = (actor: Actor) => actor.type === 'user' || actor.type === 'token' || actor.type === 'cli';
+
 export function hasRole(actor: Actor, needed: Role): boolean {
   return actor.role !== null && RANK[actor.role] >= RANK[needed];
 }

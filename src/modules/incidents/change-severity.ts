@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { q, withTransaction } from '../../db/transaction.ts';
-import { requireRole, type Ctx } from '../context.ts';
+import { isHuman, requireRole, type Ctx } from '../context.ts';
 import { assertNotClosed } from './assert-not-closed.ts';
 import { findIncidentRow, loadIncidentView, recordChange } from './repository.ts';
 import { severityInput, type IncidentView } from './schemas.ts';
@@ -15,8 +15,9 @@ export async function changeSeverity(ctx: Ctx, ref: string, input: z.input<typeo
   return withTransaction(ctx, async (tx) => {
     const row = await findIncidentRow(tx, ref, { forUpdate: true });
     assertNotClosed(row);
-    if (row.severity === data.severity) return loadIncidentView(tx, row.id);
-    const source = tx.actor.type === 'user' || tx.actor.type === 'token' || tx.actor.type === 'cli' ? 'human' : 'automation';
+    const source = isHuman(tx.actor) ? 'human' : 'automation';
+    // Automation (duration rules, reclassification) never overrides a severity a person chose.
+    if (row.severity === data.severity || (source === 'automation' && row.severity_source === 'human')) return loadIncidentView(tx, row.id);
     await q(tx).updateTable('incidents').set({ severity: data.severity, severity_source: source }).where('id', '=', row.id).execute();
     await recordChange(tx, row, {
       kind: 'severity_changed',

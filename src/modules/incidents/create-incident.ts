@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { requireRole, type Ctx } from '../context.ts';
+import { isHuman, requireRole, type Ctx } from '../context.ts';
 import { computeImpact } from '../services/index.ts';
 import { nextIncidentNumber, recordChange, toView, type IncidentRow } from './repository.ts';
 import { createIncidentInput, type IncidentView } from './schemas.ts';
@@ -33,7 +33,7 @@ export async function createIncident(ctx: Ctx, input: z.input<typeof createIncid
         title: data.title,
         description: data.description,
         severity: data.severity,
-        severity_source: 'human',
+        severity_source: isHuman(tx.actor) ? 'human' : 'automation',
         state: 'triggered',
         source: data.source,
         customer_facing: impact.customer_facing ? 1 : 0,
