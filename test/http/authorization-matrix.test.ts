@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { z } from 'zod';
 import type { RouteDef } from '../../src/http/route.ts';
 import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import type { Role } from '../../src/modules/context.ts';
@@ -69,6 +70,22 @@ const errorCode = (body: string): string | undefined => {
   }
 };
 
+/** A success must be the documented status and match the documented schema, with no undocumented fields. */
+function responseDrift(route: RouteDef, status: number, body: string): string[] {
+  const expected = route.response?.status ?? 200;
+  if (status !== expected) return [`answered ${status}, documented ${expected}`];
+  const schema = route.response?.schema;
+  if (!schema || status === 204) return [];
+  const json = JSON.parse(body);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return [`response does not match its documented schema: ${parsed.error.message.slice(0, 300)}`];
+  if (schema instanceof z.ZodObject) {
+    const extra = Object.keys(json).filter((k) => !(k in schema.shape));
+    if (extra.length) return [`undocumented response field(s): ${extra.join(', ')}`];
+  }
+  return [];
+}
+
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;
 
 for (const { name, skip } of DIALECTS) {
@@ -137,6 +154,7 @@ for (const { name, skip } of DIALECTS) {
               const role = EFFECTIVE_ROLE[caller];
               const where = `${caller} ${method} ${url} → ${res.statusCode} ${code ?? ''}`;
               if (res.statusCode >= 500) problems.push(`${where}: server error ${res.body.slice(0, 200)}`);
+              if (res.statusCode < 300 && method !== 'HEAD') problems.push(...responseDrift(route, res.statusCode, res.body).map((p) => `${where}: ${p}`));
               if (route.access === 'public' || (role !== null && RANK[role] >= RANK[route.access])) {
                 if (res.statusCode === 401 || res.statusCode === 403) problems.push(`${where}: allowed caller was refused ${res.body.slice(0, 200)}`);
               } else if (role === null) {

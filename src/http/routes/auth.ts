@@ -14,7 +14,7 @@ export function authRoutes(deps: AppDeps, limiters: auth.LoginLimiters): RouteDe
       tag: 'auth',
       summary: 'Sign in with handle and password; sets an HttpOnly session cookie',
       body: auth.loginInput,
-      response: { schema: z.object({ user: auth.userView, expires_at: z.string() }) },
+      response: { schema: z.object({ user: auth.userView, expires_at: z.string(), password_change_required: z.boolean() }) },
       handler: async ({ ctx, body, req, reply }) => {
         const { sessionSecret, user, expiresAt } = await auth.login(ctx, body as never, { address: req.ip, limiters });
         reply.setCookie(SESSION_COOKIE, sessionSecret, { httpOnly: true, sameSite: 'strict', secure: secure(), path: '/', maxAge: auth.SESSION_TTL_MS / 1000 });
