@@ -54,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   const metrics = createMetrics(deps.db);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);

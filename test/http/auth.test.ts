@@ -383,6 +383,7 @@ for (const { name, skip } of DIALECTS) {
       assertError(await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: t.auth.viewer, payload: { time_zone: 'Mars/Olympus' } }), 400, 'VALIDATION_FAILED');
 
       await newUser('pw-changer', 'viewer');
+      const otherDevice = { cookie: `firebreak_session=${sessionCookie(await login('pw-changer', TEST_PASSWORD)).value}` };
       const cookie = { cookie: `firebreak_session=${sessionCookie(await login('pw-changer', TEST_PASSWORD)).value}` };
       const change = (payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: cookie, payload });
       assertError(await change({ current_password: 'not my password', new_password: 'a brand new password' }), 403, 'FORBIDDEN');
@@ -391,6 +392,9 @@ for (const { name, skip } of DIALECTS) {
       const ok = await change({ current_password: TEST_PASSWORD, new_password: 'a brand new password' });
       assert.equal(ok.statusCode, 204, ok.body);
       assert.equal(ok.body, '');
+      // The session that changed the password goes on; every other session of that user ends.
+      assert.equal((await me(cookie)).statusCode, 200, 'the changing session was ended');
+      assertError(await me(otherDevice), 401, 'UNAUTHENTICATED');
       assertError(await login('pw-changer', TEST_PASSWORD), 401, 'UNAUTHENTICATED');
       assert.equal((await login('pw-changer', 'a brand new password')).statusCode, 200);
       const audit = await auditRows('user.password_changed');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestEnv } from '../helpers/env.ts';
 import { SESSION_TTL_MS } from '../../src/modules/auth/index.ts';
-import { hashSecret } from '../../src/modules/auth/tokens.ts';
+import { hashSecret } from '../../src/modules/auth/secrets.ts';
 
 /** Tables a rejected request must never write to. */
 export const GUARDED_TABLES = ['incidents', 'incident_timeline', 'audit_log', 'outbox', 'users', 'api_tokens', 'sessions'] as const;

@@ -62,8 +62,8 @@ export function authRoutes(deps: AppDeps, limiters: auth.LoginLimiters): RouteDe
       summary: 'Change your password',
       body: auth.changePasswordInput,
       response: { status: 204 },
-      handler: async ({ ctx, body, reply }) => {
-        await auth.changePassword(ctx, body as never);
+      handler: async ({ ctx, body, req, reply }) => {
+        await auth.changePassword(ctx, body as never, { keepSessionSecret: req.cookies[SESSION_COOKIE] });
         reply.status(204);
         return null;
       },

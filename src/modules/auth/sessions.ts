@@ -7,7 +7,7 @@ import type { Actor, Ctx, Role } from '../context.ts';
 import { DUMMY_HASH_PROMISE, verifyPassword } from './passwords.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { loginInput, type UserView } from './schemas.ts';
-import { hashSecret } from './tokens.ts';
+import { hashSecret } from './secrets.ts';
 import { toUserView } from './users.ts';
 
 export const SESSION_TTL_MS = 7 * 86_400_000;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashSecret } from './secrets.ts';
 import type { z } from 'zod';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
@@ -11,8 +11,6 @@ import { getUserByHandle } from './users.ts';
 type Scope = (typeof TOKEN_SCOPES)[number];
 const SCOPE_ROLE: Record<Scope, Role> = { read: 'viewer', write: 'responder', admin: 'admin' };
 
-/** Tokens are long random secrets, so a plain SHA-256 is a safe, fast lookup key. */
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 

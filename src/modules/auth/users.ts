@@ -8,6 +8,7 @@ import { newId, randomSecret } from '../../lib/ids.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx, type Role } from '../context.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { hashSecret } from './secrets.ts';
 import { changePasswordInput, createUserInput, updateMeInput, updateUserInput, type UserView } from './schemas.ts';
 
 export type UserRow = Selectable<UsersTable>;
@@ -118,7 +119,11 @@ export async function updateMe(ctx: Ctx, input: z.input<typeof updateMeInput>): 
   });
 }
 
-export async function changePassword(ctx: Ctx, input: z.input<typeof changePasswordInput>): Promise<void> {
+/**
+ * Changes the caller's password and ends every other session of theirs (a stolen session must not
+ * survive a password change); `keepSessionSecret` is the session making the change, if any.
+ */
+export async function changePassword(ctx: Ctx, input: z.input<typeof changePasswordInput>, opts: { keepSessionSecret?: string } = {}): Promise<void> {
   requireRole(ctx, 'viewer');
   const data = changePasswordInput.parse(input);
   const user = await requireSelf(ctx);
@@ -128,6 +133,9 @@ export async function changePassword(ctx: Ctx, input: z.input<typeof changePassw
   const hash = await hashPassword(data.new_password);
   await withTransaction(ctx, async (tx) => {
     await q(tx).updateTable('users').set({ password_hash: hash, must_change_password: 0, updated_at: tx.clock.now() }).where('id', '=', user.id).execute();
+    let others = q(tx).deleteFrom('sessions').where('user_id', '=', user.id);
+    if (opts.keepSessionSecret) others = others.where('id_hash', '!=', hashSecret(opts.keepSessionSecret));
+    await others.execute();
     await writeAudit(tx, { action: 'user.password_changed', entityType: 'user', entityId: user.id });
   });
 }
