@@ -47,7 +47,7 @@ export async function startServer(
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     const admin = await bootstrapAdmin({ db, clock, config, requestId: 'bootstrap' }, settings.adminPassword);
-    const { app } = await buildApp({ db, config, clock, logger, version: VERSION });
+    const { app } = await buildApp({ db, config, clock, logger, version: VERSION, trustProxy: settings.trustProxy });
     await app.listen({ port: settings.port, host: settings.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;

@@ -39,6 +39,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'database-url': { type: 'string' },
   'log-level': { type: 'string' },
+  'trust-proxy': { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },

@@ -12,11 +12,16 @@ export interface Settings {
   databaseUrl: string | null;
   adminPassword: string | null;
   logLevel: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For to believe (Fastify's trustProxy: true, a hop count, or
+   * comma-separated addresses/CIDRs). Off by default: login throttling keys on the client address.
+   */
+  trustProxy: boolean | number | string;
   /** Snapshot of the environment used for `${VAR}` substitution in firebreak.yaml. */
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export type Flags = Partial<Record<'port' | 'host' | 'data-dir' | 'config' | 'database-url' | 'log-level', string>>;
+export type Flags = Partial<Record<'port' | 'host' | 'data-dir' | 'config' | 'database-url' | 'log-level' | 'trust-proxy', string>>;
 
 export function readEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
@@ -36,6 +41,15 @@ export function resolveSettings(flags: Flags, env: Record<string, string | undef
     databaseUrl: flags['database-url'] ?? env.DATABASE_URL ?? null,
     adminPassword: env.FIREBREAK_ADMIN_PASSWORD || null,
     logLevel: flags['log-level'] ?? env.LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(flags['trust-proxy'] ?? env.FIREBREAK_TRUST_PROXY ?? ''),
     env,
   };
+}
+
+function parseTrustProxy(text: string): boolean | number | string {
+  const t = text.trim();
+  if (t === '' || t === 'false') return false;
+  if (t === 'true') return true;
+  if (/^\d+$/.test(t)) return Number(t);
+  return t;
 }

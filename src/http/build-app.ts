@@ -26,6 +26,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   version: string;
+  /** See Settings.trustProxy. */
+  trustProxy?: boolean | number | string;
 }
 
 /** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
@@ -35,6 +37,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Builds the HTTP app with every route; never listens, so tests can `inject`. */
 export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteDef[] }> {
   const app = Fastify({
+    // Fastify accepts a hop count at run time although its types only list boolean and string.
+    trustProxy: (deps.trustProxy ?? false) as boolean | string,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     genReqId: (req) => {

@@ -436,3 +436,13 @@ describe('`firebreak config check`', () => {
     assert.match(io.stderr, /cannot read .*nope\.yaml: ENOENT/);
   });
 });
+
+describe('settings', () => {
+  test('trust-proxy parses off, true, hop counts and address lists', () => {
+    assert.equal(resolveSettings({}, {}).trustProxy, false);
+    assert.equal(resolveSettings({}, { FIREBREAK_TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(resolveSettings({ 'trust-proxy': '2' }, {}).trustProxy, 2);
+    assert.equal(resolveSettings({}, { FIREBREAK_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
+    assert.throws(() => resolveSettings({ port: 'eighty' }, {}), /invalid port/);
+  });
+});
