@@ -7,7 +7,7 @@
  * concurrency. Each measurement runs 3 times and the median of each figure is reported.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -319,7 +319,36 @@ interface Round {
   listP99: number;
   /** The same list mix from one client at a time: the latency of a page, without queueing. */
   serialListP99: number;
+  /** Server process CPU (user + system) per request, from /proc; NaN where /proc is missing. */
+  serverCpuPerListMs: number;
+  serverCpuPerCreateMs: number;
   storedAtList: number;
+}
+
+/** Share of all CPUs busy over `ms` (from /proc/stat), to tell whether something else is running; NaN off Linux. */
+async function systemBusy(ms: number): Promise<number> {
+  const sample = () => {
+    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    return { idle: v[3] + v[4], total: v.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    await sleep(ms);
+    const b = sample();
+    return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; USER_HZ is 100 there). */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function storedCount(base: string, auth: Record<string, string>): Promise<number> {
@@ -328,7 +357,7 @@ async function storedCount(base: string, auth: Record<string, string>): Promise<
 }
 
 /** One round: ≥LISTS list pages of mixed kinds, then CREATES creates, all over HTTP. */
-async function measureRound(base: string, auth: Record<string, string>, round: number): Promise<Round> {
+async function measureRound(base: string, auth: Record<string, string>, round: number, serverPid: number | undefined): Promise<Round> {
   const storedAtList = await storedCount(base, auth);
   const rand = rng(1000 + round);
   // Cursors come from earlier pages, as a client paging through results would get them.
@@ -349,7 +378,9 @@ async function measureRound(base: string, auth: Record<string, string>, round: n
   };
   // Warm up (connections, statement caches, JIT) before timing.
   await runPool(Math.min(100, LISTS), listJob);
+  const listCpu0 = processCpuSeconds(serverPid);
   const lists = await runPool(LISTS, listJob);
+  const listCpu = processCpuSeconds(serverPid) - listCpu0;
   const serial = await runPool(Math.min(300, LISTS), listJob, 1);
 
   const createJob = async (i: number) => {
@@ -357,7 +388,9 @@ async function measureRound(base: string, auth: Record<string, string>, round: n
     if (r.status !== 201) throw new Error(`create → ${r.status} ${r.body.slice(0, 300)}`);
   };
   await runPool(Math.min(200, CREATES), createJob);
+  const createCpu0 = processCpuSeconds(serverPid);
   const creates = await runPool(CREATES, createJob);
+  const createCpu = processCpuSeconds(serverPid) - createCpu0;
   return {
     createsPerSec: CREATES / (creates.wallMs / 1000),
     createP50: percentile(creates.latencies, 50),
@@ -365,6 +398,8 @@ async function measureRound(base: string, auth: Record<string, string>, round: n
     listP50: percentile(lists.latencies, 50),
     listP99: percentile(lists.latencies, 99),
     serialListP99: percentile(serial.latencies, 99),
+    serverCpuPerListMs: (listCpu * 1000) / LISTS,
+    serverCpuPerCreateMs: (createCpu * 1000) / CREATES,
     storedAtList,
   };
 }
@@ -403,11 +438,12 @@ async function benchEngine(engine: DialectName, templateDir: string): Promise<Re
     const auth = { authorization: `Bearer ${await apiToken(server.url)}` };
     const rounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
-      const round = await measureRound(server.url, auth, r);
+      const round = await measureRound(server.url, auth, r, server.child.pid);
       rounds.push(round);
       log(
         `  round ${r}: ${fmt(Math.round(round.createsPerSec))} creates/s, create p50 ${round.createP50.toFixed(1)} ms p99 ${round.createP99.toFixed(1)} ms; ` +
-          `list p50 ${round.listP50.toFixed(1)} ms p99 ${round.listP99.toFixed(1)} ms, one client at a time p99 ${round.serialListP99.toFixed(1)} ms (${fmt(round.storedAtList)} stored; load ${loadavg()[0].toFixed(2)})`,
+          `list p50 ${round.listP50.toFixed(1)} ms p99 ${round.listP99.toFixed(1)} ms, one client at a time p99 ${round.serialListP99.toFixed(1)} ms; ` +
+          `server CPU ${round.serverCpuPerCreateMs.toFixed(2)} ms/create, ${round.serverCpuPerListMs.toFixed(2)} ms/list (${fmt(round.storedAtList)} stored; load ${loadavg()[0].toFixed(2)})`,
       );
     }
     return { engine, rounds };
@@ -420,8 +456,8 @@ async function benchEngine(engine: DialectName, templateDir: string): Promise<Re
 
 const results: Result[] = [];
 log(`firebreak bench:core — ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
-const load = loadavg()[0];
-log(`load average ${load.toFixed(2)}${load > 0.5 ? '  (WARNING: something else is using the CPU; figures will be low and noisy)' : ''}`);
+const busy = await systemBusy(2000);
+log(`CPU busy before start: ${(busy * 100).toFixed(0)}% of ${cpus().length} cores${busy > 0.15 ? '  (WARNING: something else is using the CPU; figures will be low and noisy)' : ''}`);
 log(`seed ${fmt(SEED)}, creates ${fmt(CREATES)}, list requests ${fmt(LISTS)}, concurrency ${CONCURRENCY}, rounds ${ROUNDS} (median reported)`);
 const templateDir = mkdtempSync(join(tmpdir(), 'firebreak-bench-template-'));
 try {
@@ -443,7 +479,11 @@ const rows = results.map((r) => {
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 log(`\n${line(header)}\n|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|\n${rows.map(line).join('\n')}`);
-for (const r of results) if (!r.skipped) log(`${r.engine}: list p99 with one client at a time (no queueing): ${median(r.rounds.map((x) => x.serialListP99)).toFixed(1)} ms`);
+for (const r of results) {
+  if (r.skipped) continue;
+  const m = (f: (x: Round) => number) => median(r.rounds.map(f)).toFixed(2);
+  log(`${r.engine}: list p99 with one client at a time (no queueing) ${m((x) => x.serialListP99)} ms; server CPU ${m((x) => x.serverCpuPerCreateMs)} ms per create, ${m((x) => x.serverCpuPerListMs)} ms per list page`);
+}
 log(`\nmedian of ${ROUNDS} rounds per figure; "incidents stored" is the count when list pages were measured (each round adds ${fmt(CREATES)} creates plus warm-up).`);
 for (const r of results) if (!r.skipped) {
   const sq = median(r.rounds.map((x) => x.createsPerSec));

@@ -92,6 +92,9 @@ function createPostgres(url: string, poolSize: number): Database {
     // bigint columns hold epoch milliseconds and counters, all well inside 2^53.
     types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) },
   } as pg.PoolConfig);
+  // An idle client whose server connection drops (PostgreSQL restart, failover) makes the pool emit
+  // 'error'; unhandled, that would crash the process. The pool discards the client and reconnects.
+  pool.on('error', () => {});
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,

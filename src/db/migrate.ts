@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
-import { sql } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isBusyError } from './dialect.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { Database } from './create-db.ts';
 import type { DialectFlags } from './dialect.ts';
@@ -12,12 +12,6 @@ type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<voi
 const MIGRATIONS: [string, MigrationModule][] = [['0001-core', m0001]];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);
-
-function migrator(db: Database): Migrator {
-  const migrations: Record<string, Migration> = {};
-  for (const [name, mod] of MIGRATIONS) migrations[name] = { up: (k) => mod.up(k, db.dialect) };
-  return new Migrator({ db: db.kysely as Kysely<any>, provider: { getMigrations: async () => migrations } });
-}
 
 /** Names of migrations recorded in the database (empty on a fresh database). */
 export async function appliedMigrations(db: Database): Promise<string[]> {
@@ -49,22 +43,55 @@ export async function schemaStatus(db: Database): Promise<SchemaStatus> {
   };
 }
 
-/** Refuses a schema newer than this code, then applies pending migrations under the migrator's lock. */
+/**
+ * Applies pending migrations in ONE transaction under a lock, so two processes starting at once
+ * serialise (one applies, the other finds nothing to do) and a failed migration leaves nothing
+ * half-done. SQLite takes its write lock at BEGIN IMMEDIATE; PostgreSQL takes an advisory lock.
+ * Refuses a schema newer than this code before touching anything.
+ */
 export async function migrateToLatest(db: Database): Promise<{ applied: string[] }> {
-  await assertSchemaNotNewer(db);
-  const { error, results } = await migrator(db).migrateToLatest();
-  if (error) throw error;
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.kysely.transaction().execute((trx) => migrateInTransaction(db, trx as Transaction<any>));
+    } catch (e) {
+      // Another process is migrating (SQLite): wait for it, then find its work done. ~60 s at most.
+      if (!isBusyError(e) || attempt >= 120) throw e;
+      await sleep(500);
+    }
+  }
+}
+
+async function migrateInTransaction(db: Database, trx: Transaction<any>): Promise<{ applied: string[] }> {
+  if (db.dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('firebreak.migrations'))`.execute(trx);
+  await trx.schema
+    .createTable('kysely_migration')
+    .ifNotExists()
+    .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+    .addColumn('timestamp', 'varchar(255)', (c) => c.notNull())
+    .execute();
+  const done = new Set((await trx.selectFrom('kysely_migration').select('name').execute()).map((r: { name: string }) => r.name));
+  const unknown = [...done].filter((n) => !KNOWN_MIGRATIONS.includes(n));
+  if (unknown.length) throw schemaTooNew(unknown);
+  const applied: string[] = [];
+  for (const [name, mod] of MIGRATIONS) {
+    if (done.has(name)) continue;
+    await mod.up(trx as Kysely<any>, db.dialect);
+    await trx.insertInto('kysely_migration').values({ name, timestamp: new Date().toISOString() }).execute();
+    applied.push(name);
+  }
+  return { applied };
 }
 
 export async function assertSchemaNotNewer(db: Database): Promise<void> {
   const status = await schemaStatus(db);
-  if (status.unknown.length > 0) {
-    throw new DomainError(
-      'SCHEMA_TOO_NEW',
-      `The database schema is newer than this Firebreak: it has migration(s) ${status.unknown.join(', ')} that this version does not know ` +
-        `(latest known: ${KNOWN_MIGRATIONS.at(-1)}). Upgrade Firebreak, or point it at a database made by this version.`,
-      { unknown: status.unknown, latestKnown: KNOWN_MIGRATIONS.at(-1) },
-    );
-  }
+  if (status.unknown.length > 0) throw schemaTooNew(status.unknown);
+}
+
+function schemaTooNew(unknown: string[]): DomainError {
+  return new DomainError(
+    'SCHEMA_TOO_NEW',
+    `The database schema is newer than this Firebreak: it has migration(s) ${unknown.join(', ')} that this version does not know ` +
+      `(latest known: ${KNOWN_MIGRATIONS.at(-1)}). Upgrade Firebreak, or point it at a database made by this version.`,
+    { unknown, latestKnown: KNOWN_MIGRATIONS.at(-1) },
+  );
 }
