@@ -28,16 +28,27 @@ export class GroupCommitter {
   run<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      this.schedule();
     });
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * better-sqlite3 is synchronous, so a batch started at once would finish (fsync included) before
+   * the server reads the next request, and every batch would hold one unit. Starting each batch
+   * from setImmediate lets pending I/O (more requests) join the queue first.
+   */
+  private schedule(): void {
+    if (this.running) return;
     this.running = true;
+    setImmediate(() => void this.drainOnce());
+  }
+
+  private async drainOnce(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.runBatch();
+      await this.runBatch();
     } finally {
       this.running = false;
+      if (this.queue.length > 0) this.schedule();
     }
   }
 

@@ -3,6 +3,7 @@ import { forUpdate } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
+import { isoTime } from '../../lib/iso-time.ts';
 import { writeAudit } from '../audit/index.ts';
 import type { Ctx } from '../context.ts';
 import { emitEvent } from '../events/index.ts';
@@ -12,7 +13,7 @@ import { allowedVerbs, type IncidentState } from './state-machine.ts';
 export type IncidentRow = Selectable<IncidentsTable>;
 type Db = Pick<Ctx, 'db' | 'trx'>;
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+const iso = (t: number | null) => (t === null ? null : isoTime(t));
 /** Large IN lists are chunked so neither engine hits its parameter limit. */
 const CHUNK = 500;
 
