@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { z } from 'zod';
 import { q } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
@@ -34,6 +35,12 @@ export async function listIncidents(ctx: Ctx, query: z.input<typeof listIncident
     states = states ? states.filter((s) => wanted.includes(s)) : [...wanted];
     if (states.length === 0) return { data: [], next_cursor: null };
   }
+  // The same filters on the incident (aliased i) whichever index the page starts from.
+  const filters: RawBuilder<SqlBool>[] = [];
+  if (states) filters.push(sql<SqlBool>`i.state in (${sql.join(states)})`);
+  if (f.severity) filters.push(sql<SqlBool>`i.severity in (${sql.join(f.severity)})`);
+  if (f.since) filters.push(sql<SqlBool>`i.triggered_at >= ${Date.parse(f.since)}`);
+  if (f.until) filters.push(sql<SqlBool>`i.triggered_at < ${Date.parse(f.until)}`);
   let rows: IncidentRow[];
   if (f.service) {
     // Start from the service's index so a rare service does not scan every incident.
@@ -41,21 +48,14 @@ export async function listIncidents(ctx: Ctx, query: z.input<typeof listIncident
       .selectFrom('incident_services as s')
       .innerJoin('incidents as i', 'i.id', 's.incident_id')
       .selectAll('i')
-      .where('s.service_id', '=', f.service);
+      .where('s.service_id', '=', f.service)
+      .where((eb) => eb.and(filters));
     if (before !== null) sq = sq.where('s.incident_number', '<', before);
-    if (states) sq = sq.where('i.state', 'in', states);
-    if (f.severity) sq = sq.where('i.severity', 'in', f.severity);
-    if (f.since) sq = sq.where('i.triggered_at', '>=', Date.parse(f.since));
-    if (f.until) sq = sq.where('i.triggered_at', '<', Date.parse(f.until));
     rows = await sq.orderBy('s.incident_number', 'desc').limit(f.limit + 1).execute();
   } else {
-    let iq = q(ctx).selectFrom('incidents').selectAll();
-    if (before !== null) iq = iq.where('number', '<', before);
-    if (states) iq = iq.where('state', 'in', states);
-    if (f.severity) iq = iq.where('severity', 'in', f.severity);
-    if (f.since) iq = iq.where('triggered_at', '>=', Date.parse(f.since));
-    if (f.until) iq = iq.where('triggered_at', '<', Date.parse(f.until));
-    rows = await iq.orderBy('number', 'desc').limit(f.limit + 1).execute();
+    let iq = q(ctx).selectFrom('incidents as i').selectAll('i').where((eb) => eb.and(filters));
+    if (before !== null) iq = iq.where('i.number', '<', before);
+    rows = await iq.orderBy('i.number', 'desc').limit(f.limit + 1).execute();
   }
   const more = rows.length > f.limit;
   const page = more ? rows.slice(0, f.limit) : rows;
