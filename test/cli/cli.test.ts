@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
 
-// The real binary against a real server on loopback (SQLite in a temp dir): what a user types.
+// The real binary against a real server on loopback, on each engine: what a user types.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/firebreak.js');
 const ADMIN_PASSWORD = 'cli test admin password';
@@ -26,9 +27,12 @@ interface Run {
   stderr: string;
 }
 
+/** DATABASE_URL of the engine under test, for the server and the local (user/token) commands. */
+let dbEnv: Record<string, string> = {};
+
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: baseEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: baseEnv({ ...dbEnv, ...env }), timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -43,8 +47,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('firebreak CLI (real binary, real server)', () => {
+for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real binary, real server) [${dialect}]`, { skip }, () => {
   let dir: string;
+  let dropDatabase = async () => {};
   let url: string;
   let server: ChildProcess | undefined;
   let serverLog = '';
@@ -54,11 +59,17 @@ describe('firebreak CLI (real binary, real server)', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
+    dbEnv = {};
+    if (dialect === 'postgres') {
+      const fresh = await freshDatabaseUrl('postgres', import.meta.url, dir);
+      dbEnv = { DATABASE_URL: fresh.url };
+      dropDatabase = fresh.drop;
+    }
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     server = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir], {
       cwd: ROOT,
-      env: baseEnv({ FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD }),
+      env: baseEnv({ ...dbEnv, FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout!.on('data', (d) => (serverLog += d));
@@ -85,6 +96,7 @@ describe('firebreak CLI (real binary, real server)', () => {
       await Promise.race([exited, sleep(10_000)]);
       if (server.exitCode === null) server.kill('SIGKILL');
     }
+    await dropDatabase();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -279,7 +291,7 @@ describe('firebreak CLI (real binary, real server)', () => {
     assert.deepEqual(JSON.parse(listJson.stdout).data.map((u: { handle: string }) => u.handle), ['admin', 'alice', 'bob']);
   });
 
-  test('local commands refuse a data dir without a database instead of creating one', async () => {
+  test('local commands refuse a data dir without a database instead of creating one', { skip: dialect === 'postgres' && 'a data dir only matters for SQLite' }, async () => {
     const empty = join(dir, 'not-here');
     const r = await run(['user', 'list', '--data-dir', empty]);
     assert.equal(r.code, 1);

@@ -50,7 +50,15 @@ export async function snapshot(env: TestEnv, incidentId: string) {
   };
 }
 
+/**
+ * The highest incident number handed out and kept. SQLite's counter row is exact; PostgreSQL's
+ * sequence may skip a number after a rollback, so there the highest stored number is what counts.
+ */
 export async function incidentCounter(env: TestEnv): Promise<number> {
+  if (env.dialect === 'postgres') {
+    const row = await env.db.kysely.selectFrom('incidents').select((eb) => eb.fn.max('number').as('n')).executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
   return Number((await env.db.kysely.selectFrom('counters').select('value').where('name', '=', 'incident_number').executeTakeFirstOrThrow()).value);
 }
 

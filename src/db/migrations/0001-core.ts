@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { withSerialId, type DialectFlags } from '../dialect.ts';
 
 /** Users, sessions, tokens, incidents with their timeline, the audit log and the outbox. Frozen. */
@@ -49,6 +49,8 @@ export async function up(db: Kysely<any>, dialect: DialectFlags): Promise<void> 
     .addColumn('value', 'bigint', (c) => c.notNull())
     .execute();
   await db.insertInto('counters').values({ name: 'incident_number', value: 0 }).execute();
+  // PostgreSQL numbers incidents from a sequence (see dialect.ts nextCounterValue).
+  if (dialect.name === 'postgres') await sql`create sequence incident_number_seq`.execute(db);
 
   await db.schema
     .createTable('incidents')

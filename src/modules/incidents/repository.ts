@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { forUpdate } from '../../db/dialect.ts';
+import { forUpdate, nextCounterValue } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -30,15 +30,7 @@ export async function findIncidentRow(ctx: Db, ref: string, opts: { forUpdate?: 
   return row;
 }
 
-export async function nextIncidentNumber(ctx: Db): Promise<number> {
-  const row = await q(ctx)
-    .updateTable('counters')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('name', '=', 'incident_number')
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
-}
+export const nextIncidentNumber = (ctx: Db): Promise<number> => nextCounterValue(q(ctx), ctx.db.dialect, 'incident_number');
 
 /** Loads services and roles for many incidents at once and builds their views. */
 export async function toViews(ctx: Db, rows: IncidentRow[]): Promise<IncidentView[]> {
