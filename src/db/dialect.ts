@@ -61,3 +61,19 @@ export async function nextCounterValue(db: Kysely<DB>, dialect: DialectFlags, na
     .executeTakeFirstOrThrow();
   return Number(row.value);
 }
+
+/**
+ * Moves counters forward past numbers already stored, never backwards: rows restored from a
+ * backup or copied in by hand would otherwise collide with the next number a sequence hands out.
+ * Runs at every start, under the migration lock.
+ */
+export async function syncCounters(db: Kysely<any>, dialect: DialectFlags): Promise<void> {
+  if (dialect.name !== 'postgres') {
+    await sql`update counters set value = (select max(number) from incidents)
+      where name = 'incident_number' and value < (select coalesce(max(number), 0) from incidents)`.execute(db);
+    return;
+  }
+  await sql`select setval('incident_number_seq', t.m) from (select max(number) as m from incidents) t
+    where t.m is not null
+      and t.m > (select case when is_called then last_value else last_value - 1 end from incident_number_seq)`.execute(db);
+}

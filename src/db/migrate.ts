@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { isBusyError } from './dialect.ts';
+import { isBusyError, syncCounters } from './dialect.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { Database } from './create-db.ts';
 import type { DialectFlags } from './dialect.ts';
@@ -79,6 +79,7 @@ async function migrateInTransaction(db: Database, trx: Transaction<any>): Promis
     await trx.insertInto('kysely_migration').values({ name, timestamp: new Date().toISOString() }).execute();
     applied.push(name);
   }
+  await syncCounters(trx as Kysely<any>, db.dialect);
   return { applied };
 }
 

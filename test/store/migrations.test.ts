@@ -13,7 +13,9 @@ import { KNOWN_MIGRATIONS, appliedMigrations, migrateToLatest, schemaStatus } fr
 import { DomainError } from '../../src/lib/errors.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { startServer } from '../../src/main.ts';
+import { createIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
+import { createTestEnv } from '../helpers/env.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TABLES = ['api_tokens', 'audit_log', 'counters', 'incident_roles', 'incident_services', 'incident_timeline', 'incidents', 'outbox', 'sessions', 'users'];
@@ -189,6 +191,29 @@ for (const { name, skip } of DIALECTS) {
       assert.deepEqual(await schemaStatus(db), { applied: KNOWN_MIGRATIONS, pending: [], unknown: [] });
       const counters = await db.kysely.selectFrom('counters').selectAll().execute();
       assert.equal(counters.length, 1, 'the seed row was inserted exactly once');
+    });
+  });
+}
+
+for (const { name, skip } of DIALECTS) {
+  describe(`counters after a restore [${name}]`, { skip }, () => {
+    test('incident numbers continue past rows that were copied in behind the counter', async () => {
+      const env = await createTestEnv(name, import.meta.url);
+      try {
+        const responder = env.ctx(env.users.responder.actor);
+        const first = await createIncident(responder, { title: 'before', severity: 'P3', services: [] });
+        // Rows restored from elsewhere, with numbers the counter never handed out.
+        const copy = { ...(await env.db.kysely.selectFrom('incidents').selectAll().where('id', '=', first.id).executeTakeFirstOrThrow()) };
+        await env.db.kysely.insertInto('incidents').values({ ...copy, id: 'inc_restored', number: first.number + 40 }).execute();
+        await migrateToLatest(env.db); // every start runs this
+        const next = await createIncident(responder, { title: 'after', severity: 'P3', services: [] });
+        assert.equal(next.number, first.number + 41);
+        await migrateToLatest(env.db);
+        const again = await createIncident(responder, { title: 'again', severity: 'P3', services: [] });
+        assert.equal(again.number, next.number + 1, 'syncing never moves a counter backwards or skips');
+      } finally {
+        await env.close();
+      }
     });
   });
 }
