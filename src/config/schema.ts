@@ -51,6 +51,33 @@ const severityOverride = z.strictObject({
   public: z.boolean().optional(),
 });
 
+/** PagerDuty's four alert severities, mapped to P0–P3 per integration. */
+export const PD_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type PdSeverity = (typeof PD_SEVERITIES)[number];
+/** Where each PagerDuty severity lands unless an integration says otherwise. */
+export const DEFAULT_PD_SEVERITY_MAP: Record<PdSeverity, Severity> = { critical: 'P1', error: 'P2', warning: 'P3', info: 'P3' };
+
+const integrationSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(200),
+  type: z.literal('events_v2'),
+  // The routing key is the credential; messages about it must never repeat it.
+  key: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(128, 'must be at most 128 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  service: slug,
+  severity: z
+    .strictObject({
+      critical: z.enum(SEVERITIES).optional(),
+      error: z.enum(SEVERITIES).optional(),
+      warning: z.enum(SEVERITIES).optional(),
+      info: z.enum(SEVERITIES).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).default(1),
@@ -63,6 +90,7 @@ export const configSchema = z
     severities: z
       .strictObject({ P0: severityOverride.optional(), P1: severityOverride.optional(), P2: severityOverride.optional(), P3: severityOverride.optional() })
       .default({}),
+    integrations: z.array(integrationSchema).default([]),
   });
 
 /**
@@ -94,6 +122,30 @@ export function crossCheckServices(raw: unknown): { path: PropertyKey[]; message
   return issues;
 }
 
+/** Integrations: unique ids and keys, and a service that exists. Never echoes a key. */
+export function crossCheckIntegrations(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  const list = (raw as { integrations?: unknown })?.integrations;
+  if (!Array.isArray(list)) return [];
+  const rawServices = (raw as { services?: unknown })?.services;
+  const services = new Set(Array.isArray(rawServices) ? rawServices.map((s) => s?.id).filter((id): id is string => typeof id === 'string') : []);
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  const ids = new Map<string, number>();
+  const keys = new Map<string, number>();
+  list.forEach((integration, i) => {
+    const { id, key, service } = (integration ?? {}) as { id?: unknown; key?: unknown; service?: unknown };
+    if (typeof id === 'string') {
+      if (ids.has(id)) issues.push({ path: ['integrations', i, 'id'], message: `duplicate integration id "${id}" (first at integrations[${ids.get(id)}])` });
+      else ids.set(id, i);
+    }
+    if (typeof key === 'string' && key !== '') {
+      if (keys.has(key)) issues.push({ path: ['integrations', i, 'key'], message: `duplicate integration key (the same key as integrations[${keys.get(key)}])` });
+      else keys.set(key, i);
+    }
+    if (typeof service === 'string' && !services.has(service)) issues.push({ path: ['integrations', i, 'service'], message: `unknown service "${service}"` });
+  });
+  return issues;
+}
+
 function findCycle(services: { id: string; depends_on: string[] }[]): string[] | null {
   const deps = new Map(services.map((s) => [s.id, s.depends_on]));
   const state = new Map<string, 'visiting' | 'done'>();
@@ -122,6 +174,17 @@ function findCycle(services: { id: string; depends_on: string[] }[]): string[] |
 type RawConfig = z.output<typeof configSchema>;
 export type ServiceConfig = RawConfig['services'][number];
 
+/** An alert source, with its severity map filled in. */
+export interface IntegrationConfig {
+  id: string;
+  name: string;
+  type: 'events_v2';
+  /** The routing key: a credential. Never log or return it. */
+  key: string;
+  service: string;
+  severity: Record<PdSeverity, Severity>;
+}
+
 export interface SeverityPolicy {
   name: string;
   definition: string;
@@ -143,6 +206,7 @@ export interface FirebreakConfig {
   organisation: RawConfig['organisation'];
   services: ServiceConfig[];
   severities: Record<Severity, SeverityPolicy>;
+  integrations: IntegrationConfig[];
 }
 
 /** Fills the plan's severity defaults under whatever the file overrides. */
@@ -164,5 +228,6 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
       public: o.public ?? d.public,
     };
   }
-  return { version: 1, organisation: raw.organisation, services: raw.services, severities };
+  const integrations = raw.integrations.map((i) => ({ ...i, severity: { ...DEFAULT_PD_SEVERITY_MAP, ...i.severity } }));
+  return { version: 1, organisation: raw.organisation, services: raw.services, severities, integrations };
 }

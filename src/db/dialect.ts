@@ -77,3 +77,12 @@ export async function syncCounters(db: Kysely<any>, dialect: DialectFlags): Prom
     where t.m is not null
       and t.m > (select case when is_called then last_value else last_value - 1 end from incident_number_seq)`.execute(db);
 }
+
+/**
+ * Serialises transactions that work on the same named thing until commit, even when there is no
+ * row to lock yet (e.g. "is there an open alert for this key?"). PostgreSQL: a transaction-scoped
+ * advisory lock. SQLite needs nothing: BEGIN IMMEDIATE already makes every writer exclusive.
+ */
+export async function lockName(db: Kysely<DB>, dialect: DialectFlags, name: string): Promise<void> {
+  if (dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
+}

@@ -5,11 +5,15 @@ import { DomainError } from '../lib/errors.ts';
 import type { Database } from './create-db.ts';
 import type { DialectFlags } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
+import * as m0002 from './migrations/0002-signals.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
 /** Every migration this build knows, in order. Names are frozen once released. */
-const MIGRATIONS: [string, MigrationModule][] = [['0001-core', m0001]];
+const MIGRATIONS: [string, MigrationModule][] = [
+  ['0001-core', m0001],
+  ['0002-signals', m0002],
+];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);
 

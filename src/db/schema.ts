@@ -12,6 +12,8 @@ export interface DB {
   incident_timeline: IncidentTimelineTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;
+  signals: SignalsTable;
+  alerts: AlertsTable;
 }
 
 export interface UsersTable {
@@ -125,4 +127,40 @@ export interface OutboxTable {
   aggregate_type: string;
   aggregate_id: string;
   payload: string;
+}
+
+/** Every accepted inbound event, as received (without its routing key). */
+export interface SignalsTable {
+  id: Generated<number>;
+  integration_id: string;
+  received_at: number;
+  /** 'alert' (trigger/acknowledge/resolve) or 'change'. */
+  kind: string;
+  event_action: string | null;
+  dedup_key: string | null;
+  /** The event as JSON text. */
+  payload: string;
+}
+
+/** One alert per (integration, dedup_key) while open; resolved alerts are kept. */
+export interface AlertsTable {
+  id: string;
+  integration_id: string;
+  dedup_key: string;
+  /** 'triggered' | 'acknowledged' | 'resolved' */
+  status: string;
+  summary: string;
+  source: string;
+  /** The sender's severity (critical, error, warning, info); the incident carries P0–P3. */
+  severity: string;
+  service_id: string;
+  incident_id: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  detected_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  event_count: number;
+  /** component, group, class, custom_details, links, images, client, client_url as JSON text. */
+  details: string;
 }

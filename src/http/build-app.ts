@@ -15,6 +15,7 @@ import { buildOpenApi } from './openapi.ts';
 import type { RouteDef } from './route.ts';
 import { assertStorableText } from './storable-text.ts';
 import { authRoutes } from './routes/auth.ts';
+import { eventsApiRoutes } from './routes/events-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { serviceRoutes } from './routes/services.ts';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...incidentRoutes(),
   );
   for (const route of routes) register(app, deps, route);
+  await app.register(eventsApiRoutes(deps));
   return { app, routes };
 }
 

@@ -12,6 +12,9 @@ export const REDACT_PATHS = [
   '*.secret',
   'password',
   'token',
+  // Events API routing keys are credentials carried in the body.
+  '*.routing_key',
+  'routing_key',
 ];
 
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {

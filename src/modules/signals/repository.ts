@@ -1,0 +1,49 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import { forUpdate } from '../../db/dialect.ts';
+import { q } from '../../db/transaction.ts';
+import type { AlertsTable, SignalsTable } from '../../db/schema.ts';
+import type { Ctx } from '../context.ts';
+
+export type AlertRow = Selectable<AlertsTable>;
+type Db = Pick<Ctx, 'db' | 'trx'>;
+
+export async function insertSignal(ctx: Db, row: Insertable<SignalsTable>): Promise<number> {
+  const { id } = await q(ctx).insertInto('signals').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(id);
+}
+
+/** The open (not resolved) alert for a key, locked until commit on PostgreSQL. */
+export async function findOpenAlert(ctx: Db, integrationId: string, dedupKey: string): Promise<AlertRow | undefined> {
+  const select = q(ctx)
+    .selectFrom('alerts')
+    .selectAll()
+    .where('integration_id', '=', integrationId)
+    .where('dedup_key', '=', dedupKey)
+    .where('status', '<>', 'resolved');
+  return forUpdate(select, ctx.db.dialect).executeTakeFirst();
+}
+
+export async function insertAlert(ctx: Db, row: AlertRow): Promise<void> {
+  await q(ctx).insertInto('alerts').values(row).execute();
+}
+
+export async function updateAlert(ctx: Db, id: string, patch: Updateable<AlertsTable>): Promise<void> {
+  await q(ctx).updateTable('alerts').set(patch).where('id', '=', id).execute();
+}
+
+/** The newest incident on a service that is not resolved or closed, if any. */
+export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Promise<{ id: string; number: number; state: string } | undefined> {
+  return q(ctx)
+    .selectFrom('incident_services')
+    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
+    .select(['incidents.id', 'incidents.number', 'incidents.state'])
+    .where('incident_services.service_id', '=', serviceId)
+    .where('incidents.state', 'not in', ['resolved', 'closed'])
+    .orderBy('incident_services.incident_number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function findIncidentState(ctx: Db, id: string): Promise<{ id: string; number: number; state: string } | undefined> {
+  return q(ctx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id).executeTakeFirst();
+}
