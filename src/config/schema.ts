@@ -57,16 +57,23 @@ export type PdSeverity = (typeof PD_SEVERITIES)[number];
 /** Where each PagerDuty severity lands unless an integration says otherwise. */
 export const DEFAULT_PD_SEVERITY_MAP: Record<PdSeverity, Severity> = { critical: 'P1', error: 'P2', warning: 'P3', info: 'P3' };
 
-const integrationSchema = z.strictObject({
+/** Alertmanager label values → Firebreak severity unless an integration says otherwise; `default` catches the rest. */
+export const DEFAULT_ALERTMANAGER_SEVERITY_MAP: Record<string, Severity> = { critical: 'P1', error: 'P2', warning: 'P3', info: 'P3', default: 'P3' };
+
+// The key is the credential; messages about it must never repeat it.
+const integrationKey = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+/** A Prometheus label name. */
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a Prometheus label name');
+
+const eventsV2IntegrationSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(200),
   type: z.literal('events_v2'),
-  // The routing key is the credential; messages about it must never repeat it.
-  key: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .max(128, 'must be at most 128 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  key: integrationKey,
   service: slug,
   severity: z
     .strictObject({
@@ -77,6 +84,22 @@ const integrationSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** A Prometheus Alertmanager webhook receiver (payload version 4). */
+const alertmanagerIntegrationSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(200),
+  type: z.literal('alertmanager'),
+  key: integrationKey,
+  /** The default service, for alerts whose service label names no configured service. */
+  service: slug,
+  service_label: labelName.optional(),
+  severity_label: labelName.optional(),
+  /** Label value → severity; the key `default` applies to values not listed (and to a missing label). */
+  severity: z.record(z.string().min(1).max(200), z.enum(SEVERITIES)).optional(),
+});
+
+const integrationSchema = z.discriminatedUnion('type', [eventsV2IntegrationSchema, alertmanagerIntegrationSchema]);
 
 export const configSchema = z
   .strictObject({
@@ -174,8 +197,8 @@ function findCycle(services: { id: string; depends_on: string[] }[]): string[] |
 type RawConfig = z.output<typeof configSchema>;
 export type ServiceConfig = RawConfig['services'][number];
 
-/** An alert source, with its severity map filled in. */
-export interface IntegrationConfig {
+/** A PagerDuty Events API v2 source, with its severity map filled in. */
+export interface EventsV2IntegrationConfig {
   id: string;
   name: string;
   type: 'events_v2';
@@ -184,6 +207,24 @@ export interface IntegrationConfig {
   service: string;
   severity: Record<PdSeverity, Severity>;
 }
+
+/** A Prometheus Alertmanager webhook source, with its labels and severity map filled in. */
+export interface AlertmanagerIntegrationConfig {
+  id: string;
+  name: string;
+  type: 'alertmanager';
+  /** Sent by Alertmanager as a Bearer token: a credential. Never log or return it. */
+  key: string;
+  /** The default service. */
+  service: string;
+  service_label: string;
+  severity_label: string;
+  /** Label value → severity, always with a `default` entry. */
+  severity: Record<string, Severity>;
+}
+
+/** An alert source. */
+export type IntegrationConfig = EventsV2IntegrationConfig | AlertmanagerIntegrationConfig;
 
 export interface SeverityPolicy {
   name: string;
@@ -228,6 +269,10 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
       public: o.public ?? d.public,
     };
   }
-  const integrations = raw.integrations.map((i) => ({ ...i, severity: { ...DEFAULT_PD_SEVERITY_MAP, ...i.severity } }));
+  const integrations = raw.integrations.map((i): IntegrationConfig =>
+    i.type === 'events_v2'
+      ? { ...i, severity: { ...DEFAULT_PD_SEVERITY_MAP, ...i.severity } }
+      : { ...i, service_label: i.service_label ?? 'service', severity_label: i.severity_label ?? 'severity', severity: { ...DEFAULT_ALERTMANAGER_SEVERITY_MAP, ...i.severity } },
+  );
   return { version: 1, organisation: raw.organisation, services: raw.services, severities, integrations };
 }

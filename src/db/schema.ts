@@ -14,6 +14,7 @@ export interface DB {
   outbox: OutboxTable;
   signals: SignalsTable;
   alerts: AlertsTable;
+  change_events: ChangeEventsTable;
 }
 
 export interface UsersTable {
@@ -162,5 +163,19 @@ export interface AlertsTable {
   resolved_at: number | null;
   event_count: number;
   /** component, group, class, custom_details, links, images, client, client_url as JSON text. */
+  details: string;
+}
+
+/** A change event (deploy, config change) on a service: context for incidents, never a page. */
+export interface ChangeEventsTable {
+  id: Generated<number>;
+  signal_id: number;
+  integration_id: string;
+  service_id: string;
+  /** payload.timestamp when given, else when received. */
+  happened_at: number;
+  summary: string;
+  source: string | null;
+  /** custom_details and links as JSON text. */
   details: string;
 }

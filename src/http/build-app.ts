@@ -14,6 +14,7 @@ import { createMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { RouteDef } from './route.ts';
 import { assertStorableText } from './storable-text.ts';
+import { alertmanagerRoutes } from './routes/alertmanager.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...userRoutes(),
     ...serviceRoutes(),
     ...incidentRoutes(),
+    ...alertmanagerRoutes(),
   );
   for (const route of routes) register(app, deps, route);
   await app.register(eventsApiRoutes(deps));
@@ -85,6 +87,7 @@ function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {
   app.route({
     method: route.method,
     url: route.url,
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (req, reply) => {
       const base = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id };
       const actor = await authenticateRequest(req, base).catch((e: unknown) => {

@@ -26,6 +26,8 @@ export interface RouteDef<P = any, Q = any> {
   query?: z.ZodType<Q>;
   /** Documented request body (validated by the verb). */
   body?: z.ZodType;
+  /** A body limit of its own, in bytes, instead of the app's BODY_LIMIT. */
+  bodyLimit?: number;
   /** Documented success response. */
   response?: { status?: number; schema?: z.ZodType; description?: string };
   handler(input: RouteInput<P, Q>): Promise<unknown>;

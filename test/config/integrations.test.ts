@@ -62,7 +62,7 @@ describe('config: integrations', () => {
           `  - { id: one, name: One, type: events_v2, key: ${KEY_A}, service: ghost }`,
           `  - { id: one, name: Two, type: events_v2, key: ${KEY_A}, service: api }`,
           `  - { id: three, name: Three, type: events_v2, key: shortkey, service: api }`,
-          `  - { id: four, name: Four, type: alertmanager, key: ${KEY_B}, service: api }`,
+          `  - { id: four, name: Four, type: opsgenie, key: ${KEY_B}, service: api }`,
           `  - { id: five, name: Five, type: events_v2, key: ${KEY_B}, service: api, severity: { critical: P9 } }`,
           `  - { id: six, name: Six, type: events_v2, key: ${'c'.repeat(129)} }`,
         ].join('\n') + '\n',

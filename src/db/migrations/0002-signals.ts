@@ -42,4 +42,16 @@ export async function up(db: Kysely<any>, dialect: DialectFlags): Promise<void> 
     .execute();
   await db.schema.createIndex('alerts_key').on('alerts').columns(['integration_id', 'dedup_key']).execute();
   await db.schema.createIndex('alerts_incident').on('alerts').column('incident_id').execute();
+
+  // Change events (deploys, config changes): never page anyone, shown beside incidents on the service.
+  await withSerialId(db.schema.createTable('change_events'), dialect)
+    .addColumn('signal_id', 'bigint', (c) => c.notNull())
+    .addColumn('integration_id', 'text', (c) => c.notNull())
+    .addColumn('service_id', 'text', (c) => c.notNull())
+    .addColumn('happened_at', 'bigint', (c) => c.notNull())
+    .addColumn('summary', 'text', (c) => c.notNull())
+    .addColumn('source', 'text')
+    .addColumn('details', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('change_events_service_time').on('change_events').columns(['service_id', 'happened_at']).execute();
 }

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { formatPath } from '../../config/load.ts';
 import { DomainError } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { findIntegrationByKey, ingestEvent, integrationActor } from '../../modules/signals/index.ts';
+import { findIntegrationByKey, ingestChange, ingestEvent, integrationActor } from '../../modules/signals/index.ts';
 import type { AppDeps } from '../build-app.ts';
 import { assertStorableText } from '../storable-text.ts';
 
@@ -31,7 +31,7 @@ class PdError extends Error {
 const invalid = (errors: string[]) => new PdError(400, 'Event object is invalid', errors);
 
 /**
- * The PagerDuty Events API v2 (`POST /v2/enqueue`), in a plugin scope of its own: its own body
+ * The PagerDuty Events API v2 (`POST /v2/enqueue`, `POST /v2/change/enqueue`), in a plugin scope of its own: its own body
  * limit and error shape. The routing key in the body is the credential, so there is no session or
  * token; the key is never logged, stored or echoed.
  */
@@ -39,19 +39,31 @@ export function eventsApiRoutes(deps: AppDeps) {
   return async function eventsApi(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(pdErrorHandler);
     app.post('/v2/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
-      const body = req.body;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid(['the body must be a JSON object']);
-      const key = (body as { routing_key?: unknown }).routing_key;
-      if (typeof key !== 'string' || key === '') throw invalid(['routing_key: required, a string']);
-      const integration = findIntegrationByKey(deps.config.current, key);
-      if (!integration) throw new PdError(404, 'Routing key not found: no integration has this key', ['routing_key: unknown integration key']);
-      assertStorableText('body', body);
-      const ctx: Ctx = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id, actor: integrationActor(integration) };
+      const { ctx, integration, body } = authenticate(deps, req);
       const result = await ingestEvent(ctx, integration.id, body);
       reply.status(202);
       return { status: 'success', message: 'Event processed', dedup_key: result.dedup_key };
     });
+    app.post('/v2/change/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
+      const { ctx, integration, body } = authenticate(deps, req);
+      await ingestChange(ctx, integration.id, body);
+      reply.status(202);
+      return { status: 'success', message: 'Change event processed' };
+    });
   };
+}
+
+/** The routing key in the body is the credential: finds its integration and the context to act in. */
+function authenticate(deps: AppDeps, req: FastifyRequest) {
+  const body = req.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid(['the body must be a JSON object']);
+  const key = (body as { routing_key?: unknown }).routing_key;
+  if (typeof key !== 'string' || key === '') throw invalid(['routing_key: required, a string']);
+  const integration = findIntegrationByKey(deps.config.current, key);
+  if (!integration) throw new PdError(404, 'Routing key not found: no integration has this key', ['routing_key: unknown integration key']);
+  assertStorableText('body', body);
+  const ctx: Ctx = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id, actor: integrationActor(integration) };
+  return { ctx, integration, body };
 }
 
 function toPdError(err: unknown): { status: number; body: PdResponse } {

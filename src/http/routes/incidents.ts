@@ -47,7 +47,7 @@ export function incidentRoutes(): RouteDef[] {
       tag: 'incidents',
       summary: 'One incident (INC-42, 42 or its id) with its timeline',
       params: refParams,
-      response: { schema: incidents.incidentView.extend({ timeline: z.array(incidents.timelineEntryView) }) },
+      response: { schema: incidents.incidentView.extend({ timeline: z.array(incidents.timelineEntryView), recent_changes: z.array(incidents.changeEventView) }) },
       handler: ({ ctx, params }) => incidents.getIncident(ctx, params.ref),
     }),
     defineRoute({

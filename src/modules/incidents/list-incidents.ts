@@ -4,7 +4,9 @@ import { q } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentRow, loadTimeline, toViews, type IncidentRow } from './repository.ts';
-import { listIncidentsQuery, type IncidentView, type TimelineEntryView } from './schemas.ts';
+import { listIncidentsQuery, type ChangeEventView, type IncidentView, type TimelineEntryView } from './schemas.ts';
+import { isoTime } from '../../lib/iso-time.ts';
+import { serviceGraph } from '../services/service-graph.ts';
 import { OPEN_STATES, type IncidentState } from './state-machine.ts';
 
 export interface IncidentPage {
@@ -62,9 +64,33 @@ export async function listIncidents(ctx: Ctx, query: z.input<typeof listIncident
   return { data: await toViews(ctx, page), next_cursor: more ? encodeCursor(page.at(-1)!.number) : null };
 }
 
-export async function getIncident(ctx: Ctx, ref: string): Promise<IncidentView & { timeline: TimelineEntryView[] }> {
+/** How far before an incident's trigger its "what changed just before" list reaches. */
+export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
+
+export async function getIncident(ctx: Ctx, ref: string): Promise<IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[] }> {
   requireRole(ctx, 'viewer');
   const row = await findIncidentRow(ctx, ref);
   const [view] = await toViews(ctx, [row]);
-  return { ...view, timeline: await loadTimeline(ctx, row.id) };
+  return { ...view, timeline: await loadTimeline(ctx, row.id), recent_changes: await recentChanges(ctx, row, view.services) };
+}
+
+/**
+ * Changes on the incident's services and everything they depend on, from two hours before it was
+ * triggered until it was resolved (or now): the first question in any incident is "what changed?".
+ */
+async function recentChanges(ctx: Ctx, row: IncidentRow, services: string[]): Promise<ChangeEventView[]> {
+  const graph = serviceGraph(ctx.config.current);
+  const scope = new Set(services);
+  for (const s of services) for (const d of graph.dependencies.get(s) ?? []) scope.add(d);
+  if (scope.size === 0) return [];
+  const rows = await q(ctx)
+    .selectFrom('change_events')
+    .select(['id', 'service_id', 'happened_at', 'summary', 'source', 'integration_id'])
+    .where('service_id', 'in', [...scope])
+    .where('happened_at', '>=', row.triggered_at - CHANGE_LOOKBACK_MS)
+    .where('happened_at', '<=', row.resolved_at ?? ctx.clock.now())
+    .orderBy('happened_at', 'desc')
+    .limit(50)
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), service: r.service_id, happened_at: isoTime(r.happened_at), summary: r.summary, source: r.source, integration: r.integration_id }));
 }

@@ -104,4 +104,15 @@ export const incidentView = z.object({
   allowed_actions: z.array(z.string()),
 });
 export type IncidentView = z.infer<typeof incidentView>;
+
+/** A change event (deploy, config change) on one of the incident's services or what they depend on. */
+export const changeEventView = z.object({
+  id: z.number(),
+  service: z.string(),
+  happened_at: z.string(),
+  summary: z.string(),
+  source: z.string().nullable(),
+  integration: z.string(),
+});
+export type ChangeEventView = z.infer<typeof changeEventView>;
 export type TimelineEntryView = z.infer<typeof timelineEntryView>;

@@ -1,3 +1,5 @@
 export { ingestEvent } from './ingest-event.ts';
-export { findIntegrationByKey, integrationActor } from './integrations.ts';
+export { ingestAlertmanager, type AlertmanagerResult } from './ingest-alertmanager.ts';
+export { findIntegrationByKey, integrationActor, integrationKeyMatches } from './integrations.ts';
 export * from './schemas.ts';
+export { ingestChange } from './ingest-change.ts';

@@ -1,18 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FirebreakConfig, IntegrationConfig } from '../../config/schema.ts';
+import type { EventsV2IntegrationConfig, FirebreakConfig, IntegrationConfig } from '../../config/schema.ts';
 import type { Actor } from '../context.ts';
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
 /**
- * The integration whose key this is, or null. Compares SHA-256 digests (equal length) with
- * timingSafeEqual and always walks the whole list, so timing reveals neither key nor position.
+ * Whether a presented key is this integration's key. Compares SHA-256 digests (equal length) with
+ * timingSafeEqual, so timing reveals nothing about the key.
  */
-export function findIntegrationByKey(config: FirebreakConfig, key: string): IntegrationConfig | null {
+export function integrationKeyMatches(integration: Pick<IntegrationConfig, 'key'>, presented: string): boolean {
+  return timingSafeEqual(digest(integration.key), digest(presented));
+}
+
+/**
+ * The Events API v2 integration whose routing key this is, or null (keys of other integration types
+ * are not routing keys). Always walks the whole list, so timing reveals neither key nor position.
+ */
+export function findIntegrationByKey(config: FirebreakConfig, key: string): EventsV2IntegrationConfig | null {
   const wanted = digest(key);
-  let found: IntegrationConfig | null = null;
+  let found: EventsV2IntegrationConfig | null = null;
   for (const integration of config.integrations) {
-    if (timingSafeEqual(digest(integration.key), wanted) && found === null) found = integration;
+    if (timingSafeEqual(digest(integration.key), wanted) && found === null && integration.type === 'events_v2') found = integration;
   }
   return found;
 }

@@ -33,6 +33,19 @@ export const pdAlertEvent = z.discriminatedUnion('event_action', [
 ]);
 export type PdAlertEvent = z.output<typeof pdAlertEvent>;
 
+/** PagerDuty change events (`/v2/change/enqueue`): context such as deploys; they page nobody. */
+export const pdChangeEvent = z.object({
+  routing_key: routingKey,
+  payload: z.object({
+    summary: z.string().max(1024).refine((s) => s.trim().length > 0, 'must not be blank'),
+    source: z.string().max(1024).optional(),
+    timestamp: z.string().max(64).optional(),
+    custom_details: z.unknown().optional(),
+  }),
+  links: context.links,
+});
+export type PdChangeEvent = z.output<typeof pdChangeEvent>;
+
 /** What became of an accepted event. */
 export type IngestOutcome = 'created' | 'grouped' | 'repeated' | 'acknowledged' | 'resolved' | 'dropped';
 

@@ -1,0 +1,129 @@
+import type { IntegrationConfig } from '../../config/schema.ts';
+import type { Severity } from '../../config/defaults.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { isoTime } from '../../lib/iso-time.ts';
+import type { Ctx } from '../context.ts';
+import { createIncident, recordChange } from '../incidents/index.ts';
+import { findIncidentState, findOpenIncidentOnService, insertAlert, updateAlert, type AlertRow } from './repository.ts';
+
+/** How far ahead of our clock a sender's timestamp may be (clock skew), as for incidents. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+/** Incident titles are at most 200 characters; longer summaries go into the description. */
+const TITLE_MAX = 200;
+
+type Source = Pick<IntegrationConfig, 'id' | 'name'>;
+
+/** A firing alert as any sender describes it, already mapped to Firebreak's terms. */
+export interface FiringAlert {
+  dedupKey: string;
+  /** The service a new alert lands on (and whose open incident it joins). */
+  serviceId: string;
+  summary: string;
+  source: string;
+  /** The sender's own severity word, kept on the alert. */
+  sourceSeverity: string;
+  /** The severity of an incident this alert opens. */
+  severity: Severity;
+  detectedAt: number;
+  details: Record<string, unknown>;
+}
+
+export type OpenOutcome = { outcome: 'created' | 'grouped' | 'repeated'; alert_id: string; incident_id: string | null };
+
+/**
+ * A firing event for a key: repeats the open alert (count, last seen), or opens a new alert that
+ * joins the open incident on its service or opens an automated incident there. The caller holds
+ * the service lock and has looked up (and, on PostgreSQL, locked) the open alert for the key.
+ */
+export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert): Promise<OpenOutcome> {
+  const now = tx.clock.now();
+  if (open) {
+    const incident = open.incident_id ? await findIncidentState(tx, open.incident_id) : undefined;
+    if (!incident || (incident.state !== 'resolved' && incident.state !== 'closed')) {
+      await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now });
+      return { outcome: 'repeated', alert_id: open.id, incident_id: open.incident_id };
+    }
+    // Its incident was resolved by hand: that ends the alert, and this trigger is a new problem.
+    await updateAlert(tx, open.id, { status: 'resolved', resolved_at: now });
+  }
+
+  const alertId = newId('alt', now);
+  const joined = await findOpenIncidentOnService(tx, alert.serviceId);
+  const incident =
+    joined ??
+    (await createIncident(tx, {
+      title: titleOf(alert.summary),
+      description: describe(alertId, integration, alert.summary, alert.source),
+      severity: alert.severity,
+      services: [alert.serviceId],
+      source: 'automated',
+      detected_at: isoTime(alert.detectedAt),
+    }));
+  await insertAlert(tx, {
+    id: alertId,
+    integration_id: integration.id,
+    dedup_key: alert.dedupKey,
+    status: 'triggered',
+    summary: alert.summary,
+    source: alert.source,
+    severity: alert.sourceSeverity,
+    service_id: alert.serviceId,
+    incident_id: incident.id,
+    first_seen_at: now,
+    last_seen_at: now,
+    detected_at: alert.detectedAt,
+    acknowledged_at: null,
+    resolved_at: null,
+    event_count: 1,
+    details: JSON.stringify(alert.details),
+  });
+  await recordChange(tx, incident, {
+    kind: 'alert_added',
+    body: `Alert from ${integration.name}: ${alert.summary}`,
+    data: { alert_id: alertId, integration: integration.id, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source },
+  });
+  return { outcome: joined ? 'grouped' : 'created', alert_id: alertId, incident_id: incident.id };
+}
+
+/** Resolves an open alert at the source's word and notes it on its incident's timeline. */
+export async function resolveAlert(tx: Ctx, integration: Source, alert: AlertRow): Promise<void> {
+  const now = tx.clock.now();
+  await updateAlert(tx, alert.id, { status: 'resolved', resolved_at: now, last_seen_at: now });
+  const incident = alert.incident_id ? await findIncidentState(tx, alert.incident_id) : undefined;
+  if (incident) {
+    await recordChange(tx, incident, {
+      kind: 'alert_resolved',
+      body: `Alert resolved at the source (${integration.name}): ${alert.summary}`,
+      data: { alert_id: alert.id, integration: integration.id, dedup_key: alert.dedup_key },
+    });
+  }
+}
+
+/**
+ * A sender's timestamp → epoch ms, capped at now; undefined means now. Must be an ISO 8601 date
+ * and time not more than the clock skew ahead; otherwise VALIDATION_FAILED naming `path`.
+ */
+export function parseSenderTime(timestamp: string | undefined, now: number, path: string): number {
+  if (timestamp === undefined) return now;
+  // Date.parse alone also takes free-form dates ("March 7"); require an ISO 8601 date first.
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(timestamp) ? Date.parse(timestamp) : NaN;
+  const problem = !Number.isFinite(ms) ? 'must be an ISO 8601 date and time' : ms > now + FUTURE_SKEW_MS ? 'must not be in the future' : null;
+  if (problem) throw new DomainError('VALIDATION_FAILED', `${path}: ${problem}`, { issues: [{ path, message: problem }] });
+  return Math.min(ms, now);
+}
+
+/** The summary as an incident title: trimmed and, if needed, shortened. */
+const titleOf = (summary: string) => cut(summary.trim(), TITLE_MAX);
+
+function describe(alertId: string, integration: Source, summary: string, source: string): string {
+  return `Opened by alert ${alertId} from ${integration.name}.\nSource: ${cut(source, 1000)}\n\n${summary}`;
+}
+
+/** At most `max` UTF-16 units, ending in "…" when shortened, never splitting a surrogate pair. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\ud800-\udbff]/.test(text[end - 1])) end--;
+  return `${text.slice(0, end)}…`;
+}
