@@ -1,29 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EXAMPLE_CONFIG_PATH, loadConfigFile, parseConfigText, type ConfigIssue } from '../../src/config/load.ts';
+import { EXAMPLE_CONFIG_PATH, loadConfigFile, parseConfigText } from '../../src/config/load.ts';
+import { file, issuesOf, KEY_A, KEY_B } from './integration-fixtures.ts';
 import { findIntegrationByKey, integrationKeyMatches } from '../../src/modules/signals/index.ts';
-
-const KEY_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-const KEY_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
-
-const file = (integrations: string) => `version: 1
-organisation:
-  name: Test
-services:
-  - id: database
-    name: Database
-    tier: p0
-  - id: api
-    name: API
-    tier: p0
-integrations:
-${integrations}`;
-
-function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
-  const r = parseConfigText(text, env);
-  assert.equal(r.ok, false, 'expected the config to be invalid');
-  return (r as { issues: ConfigIssue[] }).issues;
-}
 
 describe('config: alertmanager integrations', () => {
   test('defaults: service and severity labels, severity map with default P3', () => {

@@ -1,4 +1,8 @@
+import type { Transaction } from 'kysely';
 import type { IntegrationConfig } from '../../config/schema.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
 import type { Severity } from '../../config/defaults.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -126,4 +130,19 @@ export function cut(text: string, max: number): string {
   let end = max - 1;
   if (/[\ud800-\udbff]/.test(text[end - 1])) end--;
   return `${text.slice(0, end)}…`;
+}
+
+/**
+ * Runs one ingestion in a transaction. When the partial unique index catches a concurrent open
+ * alert for the same key (another node, or a race the service lock did not cover), the whole
+ * transaction is run again, and then finds that alert.
+ */
+export async function ingestTransaction<T>(ctx: Ctx, fn: (tx: Ctx & { trx: Transaction<DB> }) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(ctx, fn);
+    } catch (e) {
+      if (ctx.trx || !isUniqueViolation(e) || attempt >= 3) throw e;
+    }
+  }
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { isUniqueViolation, lockName } from '../../db/dialect.ts';
-import { q, withTransaction } from '../../db/transaction.ts';
+import { lockName } from '../../db/dialect.ts';
+import { q } from '../../db/transaction.ts';
 import type { AlertmanagerIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, openOrRepeatAlert, parseSenderTime, resolveAlert, type FiringAlert } from './alert-lifecycle.ts';
+import { cut, ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert, type FiringAlert } from './alert-lifecycle.ts';
 import { findOpenAlert, insertSignal } from './repository.ts';
 import type { IngestOutcome } from './schemas.ts';
 
@@ -67,42 +67,35 @@ export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input:
   // Everything is checked before anything is written: a bad alert refuses the whole notification.
   const plans = body.alerts.map((alert, i) => plan(integration, services, receiver, body, alert, i, now));
 
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withTransaction(ctx, async (tx) => {
-        const signalId = await insertSignal(tx, {
-          integration_id: integration.id,
-          received_at: now,
-          kind: 'alert',
-          event_action: body.status,
-          dedup_key: body.groupKey,
-          // The key travels in the Authorization header, never in the body: the body is kept as sent.
-          payload: JSON.stringify(input),
-        });
-        // As for single events, every service's alerts are handled one at a time; taking the locks
-        // in one order keeps two notifications over the same services from deadlocking.
-        for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
-          await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
-        }
-        const results: AlertmanagerResult['alerts'] = [];
-        for (const p of plans) {
-          const open = await findOpenAlert(tx, integration.id, p.firing.dedupKey);
-          if (p.status === 'firing') {
-            results.push({ fingerprint: p.firing.dedupKey, ...(await openOrRepeatAlert(tx, integration, open, p.firing)) });
-          } else if (!open) {
-            results.push({ fingerprint: p.firing.dedupKey, outcome: 'dropped', alert_id: null, incident_id: null });
-          } else {
-            await resolveAlert(tx, integration, open);
-            results.push({ fingerprint: p.firing.dedupKey, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
-          }
-        }
-        return { signal_id: signalId, alerts: results };
-      });
-    } catch (e) {
-      // The partial unique index caught a concurrent open alert for a fingerprint: run again to find it.
-      if (ctx.trx || !isUniqueViolation(e) || attempt >= 3) throw e;
+  return ingestTransaction(ctx, async (tx) => {
+    const signalId = await insertSignal(tx, {
+      integration_id: integration.id,
+      received_at: now,
+      kind: 'alert',
+      event_action: body.status,
+      dedup_key: body.groupKey,
+      // The key travels in the Authorization header, never in the body: the body is kept as sent.
+      payload: JSON.stringify(input),
+    });
+    // As for single events, every service's alerts are handled one at a time; taking the locks
+    // in one order keeps two notifications over the same services from deadlocking.
+    for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
+      await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
     }
-  }
+    const results: AlertmanagerResult['alerts'] = [];
+    for (const p of plans) {
+      const open = await findOpenAlert(tx, integration.id, p.firing.dedupKey);
+      if (p.status === 'firing') {
+        results.push({ fingerprint: p.firing.dedupKey, ...(await openOrRepeatAlert(tx, integration, open, p.firing)) });
+      } else if (!open) {
+        results.push({ fingerprint: p.firing.dedupKey, outcome: 'dropped', alert_id: null, incident_id: null });
+      } else {
+        await resolveAlert(tx, integration, open);
+        results.push({ fingerprint: p.firing.dedupKey, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
+      }
+    }
+    return { signal_id: signalId, alerts: results };
+  });
 }
 
 /** One alert of the notification, mapped to Firebreak's terms (and its times checked). */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { isUniqueViolation, lockName } from '../../db/dialect.ts';
-import { q, withTransaction } from '../../db/transaction.ts';
+import { lockName } from '../../db/dialect.ts';
+import { q } from '../../db/transaction.ts';
 import type { EventsV2IntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { transitionIncident } from '../incidents/index.ts';
-import { openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
+import { ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
 import { findIncidentState, findOpenAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import { pdAlertEvent, type IngestResult, type PdAlertEvent } from './schemas.ts';
 
@@ -28,33 +28,26 @@ export async function ingestEvent(ctx: Ctx, integrationId: string, input: unknow
   // The routing key is a credential: it is not kept with the event.
   const { routing_key: _key, ...stored } = input as Record<string, unknown>;
 
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withTransaction(ctx, async (tx) => {
-        const signalId = await insertSignal(tx, {
-          integration_id: integration.id,
-          received_at: now,
-          kind: 'alert',
-          event_action: event.event_action,
-          dedup_key: dedupKey,
-          payload: JSON.stringify({ ...stored, dedup_key: dedupKey }),
-        });
-        // Every event of a service is handled one at a time, so two triggers can neither open two
-        // alerts for one key nor two incidents for one service.
-        await lockName(q(tx), tx.db.dialect, `signals:service:${integration.service}`);
-        const open = await findOpenAlert(tx, integration.id, dedupKey);
-        const base = { dedup_key: dedupKey, signal_id: signalId };
-        if (event.event_action === 'trigger') return { ...base, ...(await trigger(tx, integration, event, dedupKey, open, detectedAt)) };
-        if (!open) return { ...base, outcome: 'dropped' as const, alert_id: null, incident_id: null };
-        if (event.event_action === 'acknowledge') await acknowledge(tx, integration, open);
-        else await resolveAlert(tx, integration, open);
-        return { ...base, outcome: event.event_action === 'acknowledge' ? ('acknowledged' as const) : ('resolved' as const), alert_id: open.id, incident_id: open.incident_id };
-      });
-    } catch (e) {
-      // The partial unique index caught a concurrent open alert for this key: run again to find it.
-      if (ctx.trx || !isUniqueViolation(e) || attempt >= 3) throw e;
-    }
-  }
+  return ingestTransaction(ctx, async (tx) => {
+    const signalId = await insertSignal(tx, {
+      integration_id: integration.id,
+      received_at: now,
+      kind: 'alert',
+      event_action: event.event_action,
+      dedup_key: dedupKey,
+      payload: JSON.stringify({ ...stored, dedup_key: dedupKey }),
+    });
+    // Every event of a service is handled one at a time, so two triggers can neither open two
+    // alerts for one key nor two incidents for one service.
+    await lockName(q(tx), tx.db.dialect, `signals:service:${integration.service}`);
+    const open = await findOpenAlert(tx, integration.id, dedupKey);
+    const base = { dedup_key: dedupKey, signal_id: signalId };
+    if (event.event_action === 'trigger') return { ...base, ...(await trigger(tx, integration, event, dedupKey, open, detectedAt)) };
+    if (!open) return { ...base, outcome: 'dropped' as const, alert_id: null, incident_id: null };
+    if (event.event_action === 'acknowledge') await acknowledge(tx, integration, open);
+    else await resolveAlert(tx, integration, open);
+    return { ...base, outcome: event.event_action === 'acknowledge' ? ('acknowledged' as const) : ('resolved' as const), alert_id: open.id, incident_id: open.incident_id };
+  });
 }
 
 async function trigger(tx: Ctx, integration: EventsV2IntegrationConfig, event: TriggerEvent, dedupKey: string, open: AlertRow | undefined, detectedAt: number) {
