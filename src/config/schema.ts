@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
+import { parsePath, type PathSegment } from '../lib/json-path.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 /** A duration written as "90s", "2m", "1h"; parsed to milliseconds. */
@@ -99,7 +100,62 @@ const alertmanagerIntegrationSchema = z.strictObject({
   severity: z.record(z.string().min(1).max(200), z.enum(SEVERITIES)).optional(),
 });
 
-const integrationSchema = z.discriminatedUnion('type', [eventsV2IntegrationSchema, alertmanagerIntegrationSchema]);
+/** A Grafana Alerting webhook contact point (payload version 1): labels as for Alertmanager. */
+const grafanaIntegrationSchema = alertmanagerIntegrationSchema.extend({ type: z.literal('grafana') });
+
+/** Where an incoming status word is firing or resolved, unless an integration says otherwise. */
+export const DEFAULT_STATUS_VALUES = {
+  firing: ['firing', 'alert', 'triggered', 'down', 'ALARM', 'trigger'],
+  resolved: ['resolved', 'ok', 'OK', 'up', 'recovered', 'resolve'],
+};
+/** A path into a JSON body (see src/lib/json-path.ts), checked when the config loads. */
+const jsonPath = z.string().superRefine((path, ctx) => {
+  try {
+    parsePath(path);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `bad path: ${(e as Error).message}` });
+  }
+});
+const statusWords = z.array(z.string().min(1).max(200)).min(1).max(50);
+
+/** A generic JSON webhook: where the alert's fields are is declared by paths. */
+const genericIntegrationSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1).max(200),
+  type: z.literal('generic'),
+  key: integrationKey,
+  /** The default service, for alerts whose mapped service names no configured service. */
+  service: slug,
+  mapping: z.strictObject({
+    summary: jsonPath,
+    dedup_key: jsonPath,
+    status: jsonPath,
+    severity: jsonPath.optional(),
+    service: jsonPath.optional(),
+    timestamp: jsonPath.optional(),
+    source: jsonPath.optional(),
+  }),
+  /** Paths whose string value is itself JSON (an SNS `Message`), parsed before mapping, in order. */
+  parse_json: z.array(jsonPath).max(20).optional(),
+  status_values: z.strictObject({ firing: statusWords.optional(), resolved: statusWords.optional() }).optional(),
+  /** Mapped severity value → severity; `default` applies to values not listed (and to none). */
+  severity: z.record(z.string().min(1).max(200), z.enum(SEVERITIES)).optional(),
+});
+
+const integrationSchema = z.discriminatedUnion('type', [eventsV2IntegrationSchema, alertmanagerIntegrationSchema, grafanaIntegrationSchema, genericIntegrationSchema]);
+
+/** In-app user reports: how they group per service and when a group opens an incident. */
+const reportsSchema = z.strictObject({
+  window: duration.default(15 * 60_000),
+  threshold: z.number().int().min(1).max(1000).default(3),
+  severity: z.enum(SEVERITIES).default('P3'),
+  anonymous: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      rate_limit: z.strictObject({ per_minute: z.number().int().min(1).max(10_000).default(10) }).default({ per_minute: 10 }),
+    })
+    .default({ enabled: true, rate_limit: { per_minute: 10 } }),
+});
 
 export const configSchema = z
   .strictObject({
@@ -114,6 +170,7 @@ export const configSchema = z
       .strictObject({ P0: severityOverride.optional(), P1: severityOverride.optional(), P2: severityOverride.optional(), P3: severityOverride.optional() })
       .default({}),
     integrations: z.array(integrationSchema).default([]),
+    reports: reportsSchema.default({ window: 15 * 60_000, threshold: 3, severity: 'P3', anonymous: { enabled: true, rate_limit: { per_minute: 10 } } }),
   });
 
 /**
@@ -165,6 +222,17 @@ export function crossCheckIntegrations(raw: unknown): { path: PropertyKey[]; mes
       else keys.set(key, i);
     }
     if (typeof service === 'string' && !services.has(service)) issues.push({ path: ['integrations', i, 'service'], message: `unknown service "${service}"` });
+    // A generic webhook's status word must mean one thing.
+    const { type, status_values: values } = (integration ?? {}) as { type?: unknown; status_values?: { firing?: unknown; resolved?: unknown } | null };
+    if (type === 'generic' && values && typeof values === 'object') {
+      const firing: unknown[] = Array.isArray(values.firing) ? values.firing : DEFAULT_STATUS_VALUES.firing;
+      const resolved: unknown[] = Array.isArray(values.resolved) ? values.resolved : DEFAULT_STATUS_VALUES.resolved;
+      resolved.forEach((word, j) => {
+        if (typeof word === 'string' && firing.includes(word)) {
+          issues.push({ path: ['integrations', i, 'status_values', ...(Array.isArray(values.resolved) ? ['resolved', j] : [])], message: `"${word}" is both a firing and a resolved value` });
+        }
+      });
+    }
   });
   return issues;
 }
@@ -223,8 +291,31 @@ export interface AlertmanagerIntegrationConfig {
   severity: Record<string, Severity>;
 }
 
+/** A Grafana Alerting webhook source: the same settings as Alertmanager. */
+export interface GrafanaIntegrationConfig extends Omit<AlertmanagerIntegrationConfig, 'type'> {
+  type: 'grafana';
+}
+
+/** A generic JSON webhook source, with its paths parsed and its maps filled in. */
+export interface GenericIntegrationConfig {
+  id: string;
+  name: string;
+  type: 'generic';
+  /** Sent as a Bearer token or a `key` query parameter: a credential. Never log or return it. */
+  key: string;
+  /** The default service. */
+  service: string;
+  /** Each mapped field's path as written (for messages) and parsed. */
+  mapping: Partial<Record<GenericField, { path: string; segments: PathSegment[] }>> & Record<'summary' | 'dedup_key' | 'status', { path: string; segments: PathSegment[] }>;
+  parse_json: { path: string; segments: PathSegment[] }[];
+  status_values: { firing: string[]; resolved: string[] };
+  /** Mapped value → severity, always with a `default` entry. */
+  severity: Record<string, Severity>;
+}
+export type GenericField = 'summary' | 'dedup_key' | 'status' | 'severity' | 'service' | 'timestamp' | 'source';
+
 /** An alert source. */
-export type IntegrationConfig = EventsV2IntegrationConfig | AlertmanagerIntegrationConfig;
+export type IntegrationConfig = EventsV2IntegrationConfig | AlertmanagerIntegrationConfig | GrafanaIntegrationConfig | GenericIntegrationConfig;
 
 export interface SeverityPolicy {
   name: string;
@@ -248,7 +339,11 @@ export interface FirebreakConfig {
   services: ServiceConfig[];
   severities: Record<Severity, SeverityPolicy>;
   integrations: IntegrationConfig[];
+  /** User reports; the window in milliseconds. */
+  reports: ReportsConfig;
 }
+
+export type ReportsConfig = RawConfig['reports'];
 
 /** Fills the plan's severity defaults under whatever the file overrides. */
 export function finishConfig(raw: RawConfig): FirebreakConfig {
@@ -269,10 +364,28 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
       public: o.public ?? d.public,
     };
   }
-  const integrations = raw.integrations.map((i): IntegrationConfig =>
-    i.type === 'events_v2'
-      ? { ...i, severity: { ...DEFAULT_PD_SEVERITY_MAP, ...i.severity } }
-      : { ...i, service_label: i.service_label ?? 'service', severity_label: i.severity_label ?? 'severity', severity: { ...DEFAULT_ALERTMANAGER_SEVERITY_MAP, ...i.severity } },
-  );
-  return { version: 1, organisation: raw.organisation, services: raw.services, severities, integrations };
+  const integrations = raw.integrations.map((i): IntegrationConfig => {
+    if (i.type === 'events_v2') return { ...i, severity: { ...DEFAULT_PD_SEVERITY_MAP, ...i.severity } };
+    if (i.type === 'generic') return finishGeneric(i);
+    return { ...i, service_label: i.service_label ?? 'service', severity_label: i.severity_label ?? 'severity', severity: { ...DEFAULT_ALERTMANAGER_SEVERITY_MAP, ...i.severity } };
+  });
+  return { version: 1, organisation: raw.organisation, services: raw.services, severities, integrations, reports: raw.reports };
+}
+
+const parsed = (path: string) => ({ path, segments: parsePath(path) });
+
+function finishGeneric(i: z.output<typeof genericIntegrationSchema>): GenericIntegrationConfig {
+  const mapping = {} as GenericIntegrationConfig['mapping'];
+  for (const [field, path] of Object.entries(i.mapping) as [GenericField, string | undefined][]) if (path !== undefined) mapping[field] = parsed(path);
+  return {
+    id: i.id,
+    name: i.name,
+    type: 'generic',
+    key: i.key,
+    service: i.service,
+    mapping,
+    parse_json: (i.parse_json ?? []).map(parsed),
+    status_values: { firing: i.status_values?.firing ?? DEFAULT_STATUS_VALUES.firing, resolved: i.status_values?.resolved ?? DEFAULT_STATUS_VALUES.resolved },
+    severity: { ...DEFAULT_ALERTMANAGER_SEVERITY_MAP, ...i.severity },
+  };
 }

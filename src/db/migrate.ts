@@ -6,6 +6,7 @@ import type { Database } from './create-db.ts';
 import type { DialectFlags } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
 import * as m0002 from './migrations/0002-signals.ts';
+import * as m0003 from './migrations/0003-reports.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -13,6 +14,7 @@ type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<voi
 const MIGRATIONS: [string, MigrationModule][] = [
   ['0001-core', m0001],
   ['0002-signals', m0002],
+  ['0003-reports', m0003],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

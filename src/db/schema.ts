@@ -15,6 +15,8 @@ export interface DB {
   signals: SignalsTable;
   alerts: AlertsTable;
   change_events: ChangeEventsTable;
+  user_reports: UserReportsTable;
+  report_groups: ReportGroupsTable;
 }
 
 export interface UsersTable {
@@ -178,4 +180,29 @@ export interface ChangeEventsTable {
   source: string | null;
   /** custom_details and links as JSON text. */
   details: string;
+}
+
+/** A problem report from a person (signed in, or anonymous through the public form). */
+export interface UserReportsTable {
+  id: string;
+  service_id: string;
+  description: string;
+  contact: string | null;
+  reporter_user_id: string | null;
+  /** The client address: for rate limiting and audit only, never shown. */
+  reporter_address: string | null;
+  received_at: number;
+  group_id: string;
+  incident_id: string | null;
+}
+
+/** Reports about one service that arrived close together; at the threshold they open or join an incident. */
+export interface ReportGroupsTable {
+  id: string;
+  service_id: string;
+  opened_at: number;
+  last_report_at: number;
+  report_count: number;
+  incident_id: string | null;
+  closed_at: number | null;
 }

@@ -15,10 +15,13 @@ import { buildOpenApi } from './openapi.ts';
 import type { RouteDef } from './route.ts';
 import { assertStorableText } from './storable-text.ts';
 import { alertmanagerRoutes } from './routes/alertmanager.ts';
+import { grafanaRoutes } from './routes/grafana.ts';
+import { webhookRoutes } from './routes/webhook.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { incidentRoutes } from './routes/incidents.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -77,8 +80,18 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...serviceRoutes(),
     ...incidentRoutes(),
     ...alertmanagerRoutes(),
+    ...grafanaRoutes(),
+    ...reportRoutes(),
   );
   for (const route of routes) register(app, deps, route);
+  // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
+  // cross-site forms: it acts only on the integration key, never on a cookie.
+  const webhooks = webhookRoutes();
+  routes.push(...webhooks);
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
+    for (const route of webhooks) register(scope, deps, route);
+  });
   await app.register(eventsApiRoutes(deps));
   return { app, routes };
 }

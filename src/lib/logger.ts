@@ -17,12 +17,50 @@ export const REDACT_PATHS = [
   'routing_key',
 ];
 
+/**
+ * A request URL with the value of every `key` query parameter (however its name is escaped)
+ * replaced: generic webhooks may carry the integration key there.
+ */
+export function redactKeyInUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const rawName = eq < 0 ? part : part.slice(0, eq);
+      let name: string;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        name = rawName;
+      }
+      return name.trim().toLowerCase() === 'key' ? `${rawName}=[redacted]` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${query}`;
+}
+
+/** Fastify's request serializer, with the URL's key redacted. */
+const serializers = {
+  req: (req: { method?: string; url?: string; headers?: Record<string, unknown>; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: req.method,
+    url: typeof req.url === 'string' ? redactKeyInUrl(req.url) : req.url,
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: opts.level ?? 'info',
       base: { service: 'firebreak' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     opts.destination,

@@ -59,6 +59,8 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/incidents/:ref/severity': () => ({ body: { severity: 'P2', reason: 'matrix' } }),
   'POST /api/v1/incidents/:ref/roles': () => ({ body: { role: 'scribe', user: 'responder-user' } }),
   'POST /api/v1/incidents/:ref/services': () => ({ body: { services: ['api'] } }),
+  'POST /api/v1/reports': () => ({ body: { service: 'docs', description: `matrix report ${++seq}` } }),
+  'POST /api/v1/reports/anonymous': () => ({ body: { service: 'docs', description: `matrix anonymous report ${++seq}` } }),
 };
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});
 

@@ -3,3 +3,4 @@ export { createLoginLimiters, login, logout, authenticateSession, SESSION_TTL_MS
 export { authenticateToken, createToken, listTokens, revokeToken } from './tokens.ts';
 export { createUser, listUsers, updateUser, updateMe, getMe, getUser, changePassword, getUserByHandle, findUserByHandle } from './users.ts';
 export * from './schemas.ts';
+export { RateLimiter } from './rate-limiter.ts';

@@ -9,7 +9,10 @@ import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
 import { createIncident, recordChange } from '../incidents/index.ts';
-import { findIncidentState, findOpenIncidentOnService, insertAlert, updateAlert, type AlertRow } from './repository.ts';
+import { lockName } from '../../db/dialect.ts';
+import { q } from '../../db/transaction.ts';
+import { findIncidentState, findOpenAlert, findOpenIncidentOnService, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
+import type { IngestOutcome } from './schemas.ts';
 
 /** How far ahead of our clock a sender's timestamp may be (clock skew), as for incidents. */
 const FUTURE_SKEW_MS = 5 * 60_000;
@@ -146,3 +149,71 @@ export async function ingestTransaction<T>(ctx: Ctx, fn: (tx: Ctx & { trx: Trans
     }
   }
 }
+
+/** One alert of a notification, already checked and mapped: it fires (opens or repeats) or resolves. */
+export interface AlertPlan {
+  status: 'firing' | 'resolved';
+  firing: FiringAlert;
+}
+
+export interface AlertsResult {
+  signal_id: number;
+  alerts: { dedup_key: string; outcome: IngestOutcome; alert_id: string | null; incident_id: string | null }[];
+}
+
+/**
+ * Applies a checked notification, all in ONE transaction: the signal (the whole notification, as
+ * sent) is stored, then every alert, in order, fires (opens or repeats the alert for its key,
+ * opening or joining an incident on its service) or resolves (the open alert for its key; none
+ * open → dropped). Every receiver of several alerts per request ends here; the caller has checked
+ * everything before, so a bad alert refuses the whole notification and nothing is stored.
+ */
+export async function ingestAlerts(
+  ctx: Ctx,
+  integration: Source,
+  signal: { receivedAt: number; eventAction: string; dedupKey: string | null; payload: string },
+  plans: AlertPlan[],
+): Promise<AlertsResult> {
+  return ingestTransaction(ctx, async (tx) => {
+    const signalId = await insertSignal(tx, {
+      integration_id: integration.id,
+      received_at: signal.receivedAt,
+      kind: 'alert',
+      event_action: signal.eventAction,
+      dedup_key: signal.dedupKey,
+      payload: signal.payload,
+    });
+    // As for single events, every service's alerts are handled one at a time; taking the locks
+    // in one order keeps two notifications over the same services from deadlocking.
+    for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
+      await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
+    }
+    const results: AlertsResult['alerts'] = [];
+    for (const p of plans) {
+      const key = p.firing.dedupKey;
+      const open = await findOpenAlert(tx, integration.id, key);
+      if (p.status === 'firing') {
+        results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, p.firing)) });
+      } else if (!open) {
+        results.push({ dedup_key: key, outcome: 'dropped', alert_id: null, incident_id: null });
+      } else {
+        await resolveAlert(tx, integration, open);
+        results.push({ dedup_key: key, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
+      }
+    }
+    return { signal_id: signalId, alerts: results };
+  });
+}
+
+/** The configured service a sender named, or the integration's default service. */
+export function pickService(services: Set<string>, wanted: string | undefined, fallback: string): string {
+  return wanted !== undefined && services.has(wanted) ? wanted : fallback;
+}
+
+/** A sender's severity word → P0–P3 by the integration's map (own keys only), else its `default`, else P3. */
+export function pickSeverity(map: Record<string, Severity>, word: string | undefined): Severity {
+  return (word !== undefined && Object.hasOwn(map, word) ? map[word] : undefined) ?? map.default ?? 'P3';
+}
+
+/** The string, unless it is absent or blank. */
+export const nonBlank = (s: string | undefined) => (s !== undefined && s.trim() !== '' ? s : undefined);

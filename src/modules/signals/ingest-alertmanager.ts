@@ -1,20 +1,17 @@
 import { z } from 'zod';
-import { lockName } from '../../db/dialect.ts';
-import { q } from '../../db/transaction.ts';
 import type { AlertmanagerIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert, type FiringAlert } from './alert-lifecycle.ts';
-import { findOpenAlert, insertSignal } from './repository.ts';
+import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan } from './alert-lifecycle.ts';
 import type { IngestOutcome } from './schemas.ts';
 
 /** As PagerDuty's summary limit; the whole annotation stays in the alert's details. */
-const SUMMARY_MAX = 1024;
+export const SUMMARY_MAX = 1024;
 /** Go's zero time, which Alertmanager sends for "not set" (the endsAt of every firing alert). */
 const ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
-const labelSet = z.record(z.string(), z.string());
+export const labelSet = z.record(z.string(), z.string());
 /** An RFC 3339 time as Go marshals it (any fraction, any offset); checked for sense later. */
-const rfc3339 = z.string().max(64).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i, 'must be an RFC 3339 date and time');
+export const rfc3339 = z.string().max(64).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i, 'must be an RFC 3339 date and time');
 
 /**
  * The Alertmanager webhook body, version 4. Plain (not strict) objects: newer Alertmanagers add
@@ -43,7 +40,6 @@ export const alertmanagerWebhook = z.object({
   ),
 });
 export type AlertmanagerWebhook = z.output<typeof alertmanagerWebhook>;
-type AmAlert = AlertmanagerWebhook['alerts'][number];
 
 export interface AlertmanagerResult {
   signal_id: number;
@@ -51,10 +47,9 @@ export interface AlertmanagerResult {
 }
 
 /**
- * Ingests one Alertmanager webhook notification for an integration, all in ONE transaction: the
- * signal (the whole notification) is stored, then every alert of the group, in order, fires (opens
- * or repeats the alert keyed by its fingerprint, opening or joining an incident on its service) or
- * resolves (the open alert for its fingerprint; none open → dropped).
+ * Ingests one Alertmanager webhook notification for an integration, all in ONE transaction (see
+ * ingestAlerts): the signal is stored, then every alert of the group fires or resolves by its
+ * fingerprint.
  */
 export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input: unknown): Promise<AlertmanagerResult> {
   requireRole(ctx, 'responder');
@@ -65,66 +60,56 @@ export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input:
   const services = new Set(ctx.config.current.services.map((s) => s.id));
   const receiver = unquoteMeta(body.receiver);
   // Everything is checked before anything is written: a bad alert refuses the whole notification.
-  const plans = body.alerts.map((alert, i) => plan(integration, services, receiver, body, alert, i, now));
-
-  return ingestTransaction(ctx, async (tx) => {
-    const signalId = await insertSignal(tx, {
-      integration_id: integration.id,
-      received_at: now,
-      kind: 'alert',
-      event_action: body.status,
-      dedup_key: body.groupKey,
-      // The key travels in the Authorization header, never in the body: the body is kept as sent.
-      payload: JSON.stringify(input),
-    });
-    // As for single events, every service's alerts are handled one at a time; taking the locks
-    // in one order keeps two notifications over the same services from deadlocking.
-    for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
-      await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
-    }
-    const results: AlertmanagerResult['alerts'] = [];
-    for (const p of plans) {
-      const open = await findOpenAlert(tx, integration.id, p.firing.dedupKey);
-      if (p.status === 'firing') {
-        results.push({ fingerprint: p.firing.dedupKey, ...(await openOrRepeatAlert(tx, integration, open, p.firing)) });
-      } else if (!open) {
-        results.push({ fingerprint: p.firing.dedupKey, outcome: 'dropped', alert_id: null, incident_id: null });
-      } else {
-        await resolveAlert(tx, integration, open);
-        results.push({ fingerprint: p.firing.dedupKey, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
-      }
-    }
-    return { signal_id: signalId, alerts: results };
-  });
+  const plans = body.alerts.map((alert, i) =>
+    planLabelledAlert(integration, services, alert, i, now, {
+      summaryFallback: 'Alertmanager alert',
+      sourceFallback: nonBlank(receiver) ?? 'alertmanager',
+      details: { groupKey: body.groupKey, receiver, ...(body.externalURL !== undefined ? { externalURL: body.externalURL } : {}) },
+    }),
+  );
+  // The key travels in the Authorization header, never in the body: the body is kept as sent.
+  const result = await ingestAlerts(ctx, integration, { receivedAt: now, eventAction: body.status, dedupKey: body.groupKey, payload: JSON.stringify(input) }, plans);
+  return { signal_id: result.signal_id, alerts: result.alerts.map(({ dedup_key, ...rest }) => ({ fingerprint: dedup_key, ...rest })) };
 }
 
-/** One alert of the notification, mapped to Firebreak's terms (and its times checked). */
-function plan(
-  integration: AlertmanagerIntegrationConfig,
+/** The parts of an alert that Alertmanager and Grafana send alike. */
+export interface LabelledAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+  fingerprint: string;
+}
+
+/**
+ * One labelled alert (Alertmanager, Grafana) mapped to Firebreak's terms, its times checked: the
+ * fingerprint is the key, the service and severity labels pick service and severity, the summary is
+ * the `summary` annotation, else the `alertname` label, else `summaryFallback`.
+ */
+export function planLabelledAlert(
+  integration: Pick<AlertmanagerIntegrationConfig, 'service' | 'service_label' | 'severity_label' | 'severity'>,
   services: Set<string>,
-  receiver: string,
-  body: AlertmanagerWebhook,
-  alert: AmAlert,
+  alert: LabelledAlert,
   index: number,
   now: number,
-): { status: AmAlert['status']; firing: FiringAlert } {
+  opts: { summaryFallback: string; sourceFallback: string; details: Record<string, unknown> },
+): AlertPlan {
   const { labels } = alert;
   const annotations = alert.annotations ?? {};
   const startsAt = senderTime(alert.startsAt, now, `alerts.${index}.startsAt`);
   const endsAt = senderTime(alert.endsAt, now, `alerts.${index}.endsAt`, true);
-  const wanted = labels[integration.service_label];
-  const serviceId = wanted !== undefined && services.has(wanted) ? wanted : integration.service;
   const sourceSeverity = labels[integration.severity_label];
-  const severity = (sourceSeverity !== undefined && Object.hasOwn(integration.severity, sourceSeverity) ? integration.severity[sourceSeverity] : undefined) ?? integration.severity.default ?? 'P3';
   return {
     status: alert.status,
     firing: {
       dedupKey: alert.fingerprint,
-      serviceId,
-      summary: cut(nonBlank(annotations.summary) ?? nonBlank(labels.alertname) ?? 'Alertmanager alert', SUMMARY_MAX),
-      source: cut(nonBlank(labels.instance) ?? nonBlank(labels.job) ?? nonBlank(receiver) ?? 'alertmanager', SUMMARY_MAX),
+      serviceId: pickService(services, labels[integration.service_label], integration.service),
+      summary: cut(nonBlank(annotations.summary) ?? nonBlank(labels.alertname) ?? opts.summaryFallback, SUMMARY_MAX),
+      source: cut(nonBlank(labels.instance) ?? nonBlank(labels.job) ?? opts.sourceFallback, SUMMARY_MAX),
       sourceSeverity: sourceSeverity ?? '',
-      severity,
+      severity: pickSeverity(integration.severity, sourceSeverity),
       detectedAt: startsAt ?? now,
       details: {
         labels,
@@ -133,9 +118,7 @@ function plan(
         endsAt: endsAt === null ? null : alert.endsAt,
         generatorURL: alert.generatorURL ?? null,
         fingerprint: alert.fingerprint,
-        groupKey: body.groupKey,
-        receiver,
-        ...(body.externalURL !== undefined ? { externalURL: body.externalURL } : {}),
+        ...opts.details,
       },
     },
   };
@@ -152,8 +135,6 @@ function senderTime(value: string | undefined, now: number, path: string, anyTim
   if (anyTime && Number.isFinite(ms)) return ms;
   return parseSenderTime(value, now, path);
 }
-
-const nonBlank = (s: string | undefined) => (s !== undefined && s.trim() !== '' ? s : undefined);
 
 /**
  * Undoes the regex escaping Alertmanager applies to the receiver name (Go's regexp.QuoteMeta, and

@@ -1,0 +1,3 @@
+export { submitReport, parseReport, REPORTS_ACTOR, type SubmitOptions } from './submit-report.ts';
+export { listReports } from './list-reports.ts';
+export * from './schemas.ts';
