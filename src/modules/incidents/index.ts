@@ -8,5 +8,6 @@ export { addServices } from './add-services.ts';
 export { updateIncident } from './update-incident.ts';
 export { listIncidents, getIncident, type IncidentPage } from './list-incidents.ts';
 export { countIncidentsByStateAndSeverity } from './stats.ts';
+export { findIncidentState, findOpenIncidentOnService } from './repository.ts';
 export * from './schemas.ts';
 export * from './state-machine.ts';

@@ -145,3 +145,21 @@ export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 
   await emitEvent(ctx, { topic: `incident.${change.kind}`, aggregateType: 'incident', aggregateId: incident.id, payload: { ref: `INC-${incident.number}`, ...data } });
   if (opts.touch !== false) await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
 }
+
+/** An incident's id, number and state, or undefined: what automation needs to decide. */
+export async function findIncidentState(ctx: Db, id: string): Promise<{ id: string; number: number; state: string } | undefined> {
+  return q(ctx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id).executeTakeFirst();
+}
+
+/** The newest incident on a service that is not resolved or closed, if any: where new signals join. */
+export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Promise<{ id: string; number: number; state: string } | undefined> {
+  return q(ctx)
+    .selectFrom('incident_services')
+    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
+    .select(['incidents.id', 'incidents.number', 'incidents.state'])
+    .where('incident_services.service_id', '=', serviceId)
+    .where('incidents.state', 'not in', ['resolved', 'closed'])
+    .orderBy('incident_services.incident_number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

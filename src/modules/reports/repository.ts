@@ -34,22 +34,7 @@ export async function linkGroupReports(ctx: Db, groupId: string, incidentId: str
   await q(ctx).updateTable('user_reports').set({ incident_id: incidentId }).where('group_id', '=', groupId).execute();
 }
 
-export async function findIncident(ctx: Db, id: string): Promise<{ id: string; number: number; state: string } | undefined> {
-  return q(ctx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id).executeTakeFirst();
-}
 
-/** The newest incident on a service that is not resolved or closed, if any. */
-export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Promise<{ id: string; number: number; state: string } | undefined> {
-  return q(ctx)
-    .selectFrom('incident_services')
-    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
-    .select(['incidents.id', 'incidents.number', 'incidents.state'])
-    .where('incident_services.service_id', '=', serviceId)
-    .where('incidents.state', 'not in', ['resolved', 'closed'])
-    .orderBy('incident_services.incident_number', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
 
 /** Reports newest first, with the reporter's handle and the incident number; never the address. */
 export async function listReportRows(ctx: Db, opts: { service?: string; limit: number }) {

@@ -7,11 +7,9 @@ import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Actor, type Ctx } from '../context.ts';
-import { createIncident, recordChange } from '../incidents/index.ts';
+import { createIncident, findIncidentState, findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
 import {
-  findIncident,
   findOpenGroup,
-  findOpenIncidentOnService,
   groupReports,
   insertGroup,
   insertReport,
@@ -94,7 +92,7 @@ export async function submitReport(ctx: Ctx, input: unknown, opts: SubmitOptions
     const automation: Ctx = { ...tx, actor: REPORTS_ACTOR };
     let incident: { id: string; number: number } | undefined;
     if (group.incident_id) {
-      incident = await findIncident(tx, group.incident_id);
+      incident = await findIncidentState(tx, group.incident_id);
       if (incident) {
         await recordChange(automation, incident, {
           kind: 'user_report',
@@ -113,7 +111,7 @@ export async function submitReport(ctx: Ctx, input: unknown, opts: SubmitOptions
 async function stillOpen(tx: Ctx, group: ReportGroupRow, now: number, window: number): Promise<boolean> {
   if (now - group.last_report_at > window) return false;
   if (!group.incident_id) return true;
-  const incident = await findIncident(tx, group.incident_id);
+  const incident = await findIncidentState(tx, group.incident_id);
   return incident !== undefined && incident.state !== 'resolved' && incident.state !== 'closed';
 }
 

@@ -1,17 +1,15 @@
 import type { Transaction } from 'kysely';
 import type { IntegrationConfig } from '../../config/schema.ts';
-import { isUniqueViolation } from '../../db/dialect.ts';
+import { isUniqueViolation, lockName } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
-import { withTransaction } from '../../db/transaction.ts';
+import { q, withTransaction } from '../../db/transaction.ts';
 import type { Severity } from '../../config/defaults.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
-import { createIncident, recordChange } from '../incidents/index.ts';
-import { lockName } from '../../db/dialect.ts';
-import { q } from '../../db/transaction.ts';
-import { findIncidentState, findOpenAlert, findOpenIncidentOnService, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
+import { createIncident, findIncidentState, findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
+import { findOpenAlert, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import type { IngestOutcome } from './schemas.ts';
 
 /** How far ahead of our clock a sender's timestamp may be (clock skew), as for incidents. */

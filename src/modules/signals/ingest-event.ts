@@ -4,9 +4,9 @@ import { q } from '../../db/transaction.ts';
 import type { EventsV2IntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { transitionIncident } from '../incidents/index.ts';
+import { findIncidentState, transitionIncident } from '../incidents/index.ts';
 import { ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
-import { findIncidentState, findOpenAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
+import { findOpenAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import { pdAlertEvent, type IngestResult, type PdAlertEvent } from './schemas.ts';
 
 type TriggerEvent = Extract<PdAlertEvent, { event_action: 'trigger' }>;

@@ -31,19 +31,4 @@ export async function updateAlert(ctx: Db, id: string, patch: Updateable<AlertsT
   await q(ctx).updateTable('alerts').set(patch).where('id', '=', id).execute();
 }
 
-/** The newest incident on a service that is not resolved or closed, if any. */
-export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Promise<{ id: string; number: number; state: string } | undefined> {
-  return q(ctx)
-    .selectFrom('incident_services')
-    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
-    .select(['incidents.id', 'incidents.number', 'incidents.state'])
-    .where('incident_services.service_id', '=', serviceId)
-    .where('incidents.state', 'not in', ['resolved', 'closed'])
-    .orderBy('incident_services.incident_number', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
 
-export async function findIncidentState(ctx: Db, id: string): Promise<{ id: string; number: number; state: string } | undefined> {
-  return q(ctx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id).executeTakeFirst();
-}
