@@ -69,12 +69,21 @@ const integrationKey = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 /** A Prometheus label name. */
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a Prometheus label name');
+/**
+ * Requests an integration may make per minute (per node) before it is answered 429. High by
+ * default: Firebreak is the user's own server and must not throttle a real alert storm.
+ */
+export const DEFAULT_INTEGRATION_PER_MINUTE = 6000;
+const integrationRateLimit = z
+  .strictObject({ per_minute: z.number().int().min(1).max(1_000_000).default(DEFAULT_INTEGRATION_PER_MINUTE) })
+  .default({ per_minute: DEFAULT_INTEGRATION_PER_MINUTE });
 
 const eventsV2IntegrationSchema = z.strictObject({
   id: slug,
   name: z.string().min(1).max(200),
   type: z.literal('events_v2'),
   key: integrationKey,
+  rate_limit: integrationRateLimit,
   service: slug,
   severity: z
     .strictObject({
@@ -92,6 +101,7 @@ const alertmanagerIntegrationSchema = z.strictObject({
   name: z.string().min(1).max(200),
   type: z.literal('alertmanager'),
   key: integrationKey,
+  rate_limit: integrationRateLimit,
   /** The default service, for alerts whose service label names no configured service. */
   service: slug,
   service_label: labelName.optional(),
@@ -124,6 +134,7 @@ const genericIntegrationSchema = z.strictObject({
   name: z.string().min(1).max(200),
   type: z.literal('generic'),
   key: integrationKey,
+  rate_limit: integrationRateLimit,
   /** The default service, for alerts whose mapped service names no configured service. */
   service: slug,
   mapping: z.strictObject({
@@ -265,6 +276,11 @@ function findCycle(services: { id: string; depends_on: string[] }[]): string[] |
 type RawConfig = z.output<typeof configSchema>;
 export type ServiceConfig = RawConfig['services'][number];
 
+/** Requests per minute (per node) an integration may make; more are answered 429. */
+export interface IntegrationRateLimit {
+  per_minute: number;
+}
+
 /** A PagerDuty Events API v2 source, with its severity map filled in. */
 export interface EventsV2IntegrationConfig {
   id: string;
@@ -274,6 +290,7 @@ export interface EventsV2IntegrationConfig {
   key: string;
   service: string;
   severity: Record<PdSeverity, Severity>;
+  rate_limit: IntegrationRateLimit;
 }
 
 /** A Prometheus Alertmanager webhook source, with its labels and severity map filled in. */
@@ -283,6 +300,7 @@ export interface AlertmanagerIntegrationConfig {
   type: 'alertmanager';
   /** Sent by Alertmanager as a Bearer token: a credential. Never log or return it. */
   key: string;
+  rate_limit: IntegrationRateLimit;
   /** The default service. */
   service: string;
   service_label: string;
@@ -303,6 +321,7 @@ export interface GenericIntegrationConfig {
   type: 'generic';
   /** Sent as a Bearer token or a `key` query parameter: a credential. Never log or return it. */
   key: string;
+  rate_limit: IntegrationRateLimit;
   /** The default service. */
   service: string;
   /** Each mapped field's path as written (for messages) and parsed. */
@@ -382,6 +401,7 @@ function finishGeneric(i: z.output<typeof genericIntegrationSchema>): GenericInt
     name: i.name,
     type: 'generic',
     key: i.key,
+    rate_limit: i.rate_limit,
     service: i.service,
     mapping,
     parse_json: (i.parse_json ?? []).map(parsed),

@@ -8,6 +8,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createLoginLimiters } from '../modules/auth/index.ts';
 import { requireRole, type Ctx } from '../modules/context.ts';
+import { IntegrationRateLimits } from '../modules/signals/index.ts';
 import { ANONYMOUS, authenticateRequest } from './authenticate.ts';
 import { errorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
@@ -69,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
+  // One set of per-integration limits for every alert receiver of this app (node).
+  const integrationLimits = new IntegrationRateLimits();
   const routes: RouteDef[] = [];
   routes.push(
     ...healthRoutes(deps, {
@@ -79,20 +82,20 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...userRoutes(),
     ...serviceRoutes(),
     ...incidentRoutes(),
-    ...alertmanagerRoutes(),
-    ...grafanaRoutes(),
+    ...alertmanagerRoutes(integrationLimits),
+    ...grafanaRoutes(integrationLimits),
     ...reportRoutes(),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
   // cross-site forms: it acts only on the integration key, never on a cookie.
-  const webhooks = webhookRoutes();
+  const webhooks = webhookRoutes(integrationLimits);
   routes.push(...webhooks);
   await app.register(async (scope) => {
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
     for (const route of webhooks) register(scope, deps, route);
   });
-  await app.register(eventsApiRoutes(deps));
+  await app.register(eventsApiRoutes(deps, integrationLimits));
   return { app, routes };
 }
 

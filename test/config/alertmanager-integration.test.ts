@@ -14,6 +14,7 @@ describe('config: alertmanager integrations', () => {
         name: 'Prometheus',
         type: 'alertmanager',
         key: KEY_A,
+        rate_limit: { per_minute: 6000 },
         service: 'api',
         service_label: 'service',
         severity_label: 'severity',

@@ -9,7 +9,7 @@ describe('config: integrations', () => {
     const r = parseConfigText(file(`  - id: db-mon\n    name: DB monitoring\n    type: events_v2\n    key: \${DB_KEY}\n    service: database\n    severity:\n      critical: P0\n      info: P2\n`), { DB_KEY: KEY_A });
     assert.ok(r.ok, JSON.stringify(r));
     assert.deepEqual(r.config.integrations, [
-      { id: 'db-mon', name: 'DB monitoring', type: 'events_v2', key: KEY_A, service: 'database', severity: { critical: 'P0', error: 'P2', warning: 'P3', info: 'P2' } },
+      { id: 'db-mon', name: 'DB monitoring', type: 'events_v2', key: KEY_A, rate_limit: { per_minute: 6000 }, service: 'database', severity: { critical: 'P0', error: 'P2', warning: 'P3', info: 'P2' } },
     ]);
     assert.equal(findIntegrationByKey(r.config, KEY_A)?.id, 'db-mon');
     assert.equal(findIntegrationByKey(r.config, KEY_B), null);

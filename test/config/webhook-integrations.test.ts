@@ -18,6 +18,7 @@ describe('config: grafana and generic integrations', () => {
         name: 'Grafana',
         type: 'grafana',
         key: KEY_A,
+        rate_limit: { per_minute: 6000 },
         service: 'api',
         service_label: 'service',
         severity_label: 'severity',

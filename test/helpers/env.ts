@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import { systemActor, type Actor, type Ctx, type Role } from '../../src/modules/context.ts';
+import { transitionIncident } from '../../src/modules/incidents/index.ts';
 import { freshDatabaseUrl } from './dialects.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -93,4 +94,14 @@ export async function createTestApp(env: TestEnv): Promise<TestApp> {
       token: { authorization: `Bearer ${token}` },
     },
   };
+}
+
+/**
+ * Resolves every open incident and moves the clock a minute on: signal tests start each case with
+ * nothing for new alerts to join, in a fresh rate-limit window.
+ */
+export async function resolveOpenIncidents(env: TestEnv): Promise<void> {
+  const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
+  for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
+  env.clock.advance(60_000);
 }

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** The example config's alertmanager integration (default service api; severity page → P1). */
 const KEY = '4d7e2a91c03b58f6e1a9d2c47b805f3e';
@@ -34,11 +34,7 @@ for (const { name, skip } of DIALECTS) {
       await env?.close();
     });
     // Alerts on one service group into its open incident; each test starts with none open.
-    beforeEach(async () => {
-      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
-      env.clock.advance(60_000);
-    });
+    beforeEach(() => resolveOpenIncidents(env));
 
     const iso = (ms: number) => new Date(ms).toISOString();
     /** An alert as in the reference example (section 1.4), started ten minutes ago. */

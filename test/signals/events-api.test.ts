@@ -7,7 +7,7 @@ import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration (database service, critical → P0). */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -34,11 +34,7 @@ for (const { name, skip } of DIALECTS) {
       await env?.close();
     });
     // Alerts on one service group into its open incident; each test starts with none open.
-    beforeEach(async () => {
-      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
-      env.clock.advance(60_000);
-    });
+    beforeEach(() => resolveOpenIncidents(env));
 
     const send = (payload: unknown, headers: Record<string, string> = {}) =>
       t.app.inject({ method: 'POST', url: '/v2/enqueue', headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });

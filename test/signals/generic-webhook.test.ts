@@ -5,10 +5,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { parseConfigText } from '../../src/config/load.ts';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { getIncident } from '../../src/modules/incidents/index.ts';
 import { file } from '../config/integration-fixtures.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** The example config's generic integration (a Datadog webhook; default service api). */
 const KEY = 'e57a0c2d9f184b36a2c8d1e0f4b79a63';
@@ -53,11 +53,7 @@ for (const { name, skip } of DIALECTS) {
       await t?.app.close();
       await env?.close();
     });
-    beforeEach(async () => {
-      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
-      env.clock.advance(60_000);
-    });
+    beforeEach(() => resolveOpenIncidents(env));
 
     /** A Datadog webhook with the example's payload template. */
     const dd = (id: string, transition = 'Triggered', extra: Record<string, unknown> = {}) => ({

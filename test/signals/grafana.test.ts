@@ -4,9 +4,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { getIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** The example config's grafana integration (default service web; severity critical → P1). */
 const KEY = '9b3e61f0a7c24d58e0b1c6a3f9d27e45';
@@ -31,11 +31,7 @@ for (const { name, skip } of DIALECTS) {
       await t?.app.close();
       await env?.close();
     });
-    beforeEach(async () => {
-      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
-      env.clock.advance(60_000);
-    });
+    beforeEach(() => resolveOpenIncidents(env));
 
     const iso = (ms: number) => new Date(ms).toISOString();
     /** An alert as in the reference example (section 3.5), started ten minutes ago. */

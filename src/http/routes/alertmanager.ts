@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { ingestAlertmanager, integrationActor, integrationKeyMatches } from '../../modules/signals/index.ts';
+import { ingestAlertmanager, integrationActor, integrationKeyMatches, type IntegrationRateLimits } from '../../modules/signals/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /** As for the Events API: room for a large group (Alertmanager sends every alert of it). */
@@ -12,7 +12,7 @@ export const ALERTMANAGER_BODY_LIMIT = 512 * 1024;
  * caller is authenticated by the integration's key, sent by Alertmanager as a Bearer token
  * (`http_config.authorization`). The key is never logged, stored or echoed.
  */
-export function alertmanagerRoutes(): RouteDef[] {
+export function alertmanagerRoutes(limits: IntegrationRateLimits): RouteDef[] {
   return [
     defineRoute({
       method: 'POST',
@@ -30,6 +30,7 @@ export function alertmanagerRoutes(): RouteDef[] {
         if (!m || !integrationKeyMatches(integration, m[1])) {
           throw new DomainError('UNAUTHENTICATED', 'send the integration key as a Bearer token (Authorization header)');
         }
+        limits.enforce(integration, ctx.clock.now());
         const asIntegration: Ctx = { ...ctx, actor: integrationActor(integration) };
         const result = await ingestAlertmanager(asIntegration, integration.id, body);
         return { status: 'success', alerts: result.alerts.length };

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { formatPath } from '../../config/load.ts';
 import { DomainError } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { findIntegrationByKey, ingestChange, ingestEvent, integrationActor } from '../../modules/signals/index.ts';
+import { findIntegrationByKey, ingestChange, ingestEvent, integrationActor, type IntegrationRateLimits } from '../../modules/signals/index.ts';
 import type { AppDeps } from '../build-app.ts';
 import { assertStorableText } from '../storable-text.ts';
 
@@ -23,6 +23,10 @@ class PdError extends Error {
     readonly status: number,
     message: string,
     readonly errors: string[],
+    /** The response's `status` word. */
+    readonly word = 'invalid event',
+    /** Seconds, sent as `Retry-After`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -35,17 +39,17 @@ const invalid = (errors: string[]) => new PdError(400, 'Event object is invalid'
  * limit and error shape. The routing key in the body is the credential, so there is no session or
  * token; the key is never logged, stored or echoed.
  */
-export function eventsApiRoutes(deps: AppDeps) {
+export function eventsApiRoutes(deps: AppDeps, limits: IntegrationRateLimits) {
   return async function eventsApi(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(pdErrorHandler);
     app.post('/v2/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
-      const { ctx, integration, body } = authenticate(deps, req);
+      const { ctx, integration, body } = authenticate(deps, limits, req);
       const result = await ingestEvent(ctx, integration.id, body);
       reply.status(202);
       return { status: 'success', message: 'Event processed', dedup_key: result.dedup_key };
     });
     app.post('/v2/change/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
-      const { ctx, integration, body } = authenticate(deps, req);
+      const { ctx, integration, body } = authenticate(deps, limits, req);
       await ingestChange(ctx, integration.id, body);
       reply.status(202);
       return { status: 'success', message: 'Change event processed' };
@@ -53,22 +57,27 @@ export function eventsApiRoutes(deps: AppDeps) {
   };
 }
 
-/** The routing key in the body is the credential: finds its integration and the context to act in. */
-function authenticate(deps: AppDeps, req: FastifyRequest) {
+/**
+ * The routing key in the body is the credential: finds its integration and the context to act in,
+ * after counting the request against the integration's rate limit (429 over it, nothing stored).
+ */
+function authenticate(deps: AppDeps, limits: IntegrationRateLimits, req: FastifyRequest) {
   const body = req.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid(['the body must be a JSON object']);
   const key = (body as { routing_key?: unknown }).routing_key;
   if (typeof key !== 'string' || key === '') throw invalid(['routing_key: required, a string']);
   const integration = findIntegrationByKey(deps.config.current, key);
   if (!integration) throw new PdError(404, 'Routing key not found: no integration has this key', ['routing_key: unknown integration key']);
+  const retryAfter = limits.hit(integration, deps.clock.now());
+  if (retryAfter > 0) throw new PdError(429, 'Requests for this routing key are being throttled', [`retry after ${retryAfter} seconds`], 'throttle event', retryAfter);
   assertStorableText('body', body);
   const ctx: Ctx = { db: deps.db, clock: deps.clock, config: deps.config, requestId: req.id, actor: integrationActor(integration) };
   return { ctx, integration, body };
 }
 
-function toPdError(err: unknown): { status: number; body: PdResponse } {
+function toPdError(err: unknown): { status: number; body: PdResponse; retryAfter?: number } {
   const bad = (status: number, message: string, errors: string[]) => ({ status, body: { status: 'invalid event', message, errors } });
-  if (err instanceof PdError) return bad(err.status, err.message, err.errors);
+  if (err instanceof PdError) return { status: err.status, body: { status: err.word, message: err.message, errors: err.errors }, retryAfter: err.retryAfter };
   if (err instanceof ZodError) return bad(400, 'Event object is invalid', err.issues.map((i) => `${formatPath(i.path) || 'event'}: ${i.message}`));
   if (err instanceof DomainError && err.code === 'VALIDATION_FAILED') {
     const issues = Array.isArray(err.details.issues) ? (err.details.issues as { path: string; message: string }[]) : [];
@@ -91,7 +100,8 @@ function toPdError(err: unknown): { status: number; body: PdResponse } {
 }
 
 function pdErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const { status, body } = toPdError(err);
+  const { status, body, retryAfter } = toPdError(err);
   if (status >= 500) req.log.error({ err }, 'event ingestion failed');
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.status(status).send(body);
 }

@@ -6,3 +6,4 @@ export type { AlertsResult } from './alert-lifecycle.ts';
 export { findIntegrationByKey, integrationActor, integrationKeyMatches } from './integrations.ts';
 export * from './schemas.ts';
 export { ingestChange } from './ingest-change.ts';
+export { IntegrationRateLimits } from './rate-limits.ts';
