@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DIALECTS } from './helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from './helpers/env.ts';
+import { type TestApp, useTestApp } from './helpers/env.ts';
 
 for (const { name, skip } of DIALECTS) {
   describe(`http smoke [${name}]`, { skip }, () => {
-    let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (_env, app) => (t = app));
 
     test('declare, acknowledge, list and read an incident', async () => {
       const created = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: t.auth.token, payload: { title: 'Database down', severity: 'P0', services: ['database'] } });

@@ -7,6 +7,7 @@ import type { DialectFlags } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
 import * as m0002 from './migrations/0002-signals.ts';
 import * as m0003 from './migrations/0003-reports.ts';
+import * as m0004 from './migrations/0004-silences.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0001-core', m0001],
   ['0002-signals', m0002],
   ['0003-reports', m0003],
+  ['0004-silences', m0004],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -17,6 +17,7 @@ export interface DB {
   change_events: ChangeEventsTable;
   user_reports: UserReportsTable;
   report_groups: ReportGroupsTable;
+  silences: SilencesTable;
 }
 
 export interface UsersTable {
@@ -166,6 +167,23 @@ export interface AlertsTable {
   event_count: number;
   /** component, group, class, custom_details, links, images, client, client_url as JSON text. */
   details: string;
+  /** The label set silences match on, as JSON text ({} for alerts stored before 0004). */
+  labels: string;
+  /** The silence that kept this alert from opening or joining an incident, while it does. */
+  suppressed_by: string | null;
+}
+
+/** A silence: label matchers with a time window; matching new alerts are kept but page nobody. */
+export interface SilencesTable {
+  id: string;
+  /** [{ name, op, value }] as JSON text. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  expired_at: number | null;
 }
 
 /** A change event (deploy, config change) on a service: context for incidents, never a page. */

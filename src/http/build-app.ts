@@ -18,6 +18,7 @@ import { assertStorableText } from './storable-text.ts';
 import { alertmanagerRoutes } from './routes/alertmanager.ts';
 import { grafanaRoutes } from './routes/grafana.ts';
 import { webhookRoutes } from './routes/webhook.ts';
+import { silenceRoutes } from './routes/silences.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...alertmanagerRoutes(integrationLimits),
     ...grafanaRoutes(integrationLimits),
     ...reportRoutes(),
+    ...silenceRoutes(),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from

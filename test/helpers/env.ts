@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -104,4 +105,22 @@ export async function resolveOpenIncidents(env: TestEnv): Promise<void> {
   const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
   for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
   env.clock.advance(60_000);
+}
+
+/**
+ * Registers before/after hooks that give a suite its own migrated database and HTTP app; `set`
+ * receives them once ready (the suite keeps them in its own variables).
+ */
+export function useTestApp(dialect: DialectName, testFile: string, set: (env: TestEnv, app: TestApp) => void): void {
+  let env: TestEnv | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    env = await createTestEnv(dialect, testFile);
+    app = await createTestApp(env);
+    set(env, app);
+  });
+  after(async () => {
+    await app?.app.close();
+    await env?.close();
+  });
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createUser } from '../../src/modules/auth/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { TEST_PASSWORD, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { assertError, mintSessionCookie, rowCounts } from './support.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -29,14 +29,7 @@ for (const { name, skip } of DIALECTS) {
     /** Each test signs in from its own address, so the per-address throttle never couples tests. */
     const address = () => `192.0.2.${++addressSeq}`;
 
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
 
     const login = (handle: string, password: string, extra: { headers?: Record<string, string>; remoteAddress?: string } = {}) =>
       t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle, password }, headers: extra.headers, remoteAddress: extra.remoteAddress ?? address() });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RouteDef } from '../../src/http/route.ts';
 import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import type { Role } from '../../src/modules/context.ts';
+import { createSilence } from '../../src/modules/silences/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -61,6 +62,12 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/incidents/:ref/services': () => ({ body: { services: ['api'] } }),
   'POST /api/v1/reports': () => ({ body: { service: 'docs', description: `matrix report ${++seq}` } }),
   'POST /api/v1/reports/anonymous': () => ({ body: { service: 'docs', description: `matrix anonymous report ${++seq}` } }),
+  // Matches nothing any test sends.
+  'POST /api/v1/silences': () => ({ body: { matchers: [{ name: 'matrix', op: '=', value: `m${++seq}` }], duration: '1h', comment: 'matrix' } }),
+  'DELETE /api/v1/silences/:id': async (env) => {
+    const view = await createSilence(env.ctx(env.users.admin.actor), { matchers: [{ name: 'matrix', op: '=', value: `d${++seq}` }], duration: '1h', comment: 'matrix' });
+    return { params: { id: view.id } };
+  },
 };
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});
 

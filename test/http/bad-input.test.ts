@@ -24,6 +24,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/incidents/:ref/services': { services: ['api'] },
   'POST /api/v1/reports': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
   'POST /api/v1/reports/anonymous': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
+  'POST /api/v1/silences': { comment: 'database maintenance', matchers: [{ name: 'service', op: '=', value: 'database' }], duration: '2h' },
 };
 const PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { SEVERITIES } from '../../src/config/defaults.ts';
 import { buildApp } from '../../src/http/build-app.ts';
@@ -7,7 +7,7 @@ import { createDatabase } from '../../src/db/create-db.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { INCIDENT_STATES } from '../../src/modules/incidents/index.ts';
 import { DIALECTS, PG_ADMIN_URL } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { assertError } from './support.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -32,14 +32,7 @@ for (const { name, skip } of DIALECTS) {
     let env: TestEnv;
     let t: TestApp;
 
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
 
     const create = async (payload: Record<string, unknown>, headers = t.auth.token) => {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers, payload });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseConfigText } from '../../src/config/load.ts';
 import { createIncident, getIncident } from '../../src/modules/incidents/index.ts';
 import { submitReport } from '../../src/modules/reports/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { assertError, rowCounts } from '../http/support.ts';
 
 const HOSTILE = [
@@ -43,14 +43,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`user reports [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
 
     const report = (payload: unknown, headers: Record<string, string> = t.auth.viewer) => t.app.inject({ method: 'POST', url: '/api/v1/reports', headers, payload: payload as object });
     const anonymous = (payload: unknown, remoteAddress = '203.0.113.7', headers: Record<string, string> = {}) =>

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createIncident, getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration, on the `database` service. */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -18,14 +18,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`change events [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
 
     const send = (body: unknown) =>
       t.app.inject({ method: 'POST', url: '/v2/change/enqueue', headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration (database service, critical → P0). */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -25,14 +25,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`events API v2 [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
     // Alerts on one service group into its open incident; each test starts with none open.
     beforeEach(() => resolveOpenIncidents(env));
 

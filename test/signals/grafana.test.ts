@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's grafana integration (default service web; severity critical → P1). */
 const KEY = '9b3e61f0a7c24d58e0b1c6a3f9d27e45';
@@ -23,14 +23,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`Grafana webhook [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(name, import.meta.url);
-      t = await createTestApp(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(name, import.meta.url, (e, a) => ((env = e), (t = a)));
     beforeEach(() => resolveOpenIncidents(env));
 
     const iso = (ms: number) => new Date(ms).toISOString();

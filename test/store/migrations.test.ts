@@ -18,7 +18,7 @@ import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
 import { createTestEnv } from '../helpers/env.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TABLES = ['alerts', 'api_tokens', 'audit_log', 'change_events', 'counters', 'incident_roles', 'incident_services', 'incident_timeline', 'incidents', 'outbox', 'report_groups', 'sessions', 'signals', 'user_reports', 'users'];
+const TABLES = ['alerts', 'api_tokens', 'audit_log', 'change_events', 'counters', 'incident_roles', 'incident_services', 'incident_timeline', 'incidents', 'outbox', 'report_groups', 'sessions', 'signals', 'silences', 'user_reports', 'users'];
 const FUTURE = '9999-from-the-future';
 
 /** A CLI Io that keeps what a command prints. */

@@ -9,6 +9,7 @@ import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
 import { createIncident, findIncidentState, findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
+import { loadActiveSilences, matchingSilence, type ActiveSilence } from '../silences/index.ts';
 import { findOpenAlert, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import type { IngestOutcome } from './schemas.ts';
 
@@ -32,18 +33,35 @@ export interface FiringAlert {
   severity: Severity;
   detectedAt: number;
   details: Record<string, unknown>;
+  /** The sender's labels silences match on; `service` and `integration` are added on top. */
+  labels: Record<string, string>;
 }
 
-export type OpenOutcome = { outcome: 'created' | 'grouped' | 'repeated'; alert_id: string; incident_id: string | null };
+export type OpenOutcome = { outcome: 'created' | 'grouped' | 'repeated' | 'suppressed'; alert_id: string; incident_id: string | null };
 
 /**
  * A firing event for a key: repeats the open alert (count, last seen), or opens a new alert that
- * joins the open incident on its service or opens an automated incident there. The caller holds
- * the service lock and has looked up (and, on PostgreSQL, locked) the open alert for the key.
+ * joins the open incident on its service or opens an automated incident there. A new alert that an
+ * active silence matches is stored with `suppressed_by` and no incident; its repeats only count
+ * while a silence still matches, and the first repeat after that opens or joins an incident. The
+ * caller holds the service lock, has looked up (and, on PostgreSQL, locked) the open alert for the
+ * key, and has loaded the active silences once for its transaction.
  */
-export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert): Promise<OpenOutcome> {
+export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert, silences: ActiveSilence[]): Promise<OpenOutcome> {
   const now = tx.clock.now();
+  const labels = alertLabels(integration, alert);
   if (open) {
+    if (open.suppressed_by !== null) {
+      const still = matchingSilence(silences, labels);
+      if (still) {
+        await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now, suppressed_by: still.id });
+        return { outcome: 'suppressed', alert_id: open.id, incident_id: null };
+      }
+      // Its silence has ended: this repeat is the alert's first page (Alertmanager re-notifies too),
+      // on the service the alert was stored on.
+      await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now, suppressed_by: null });
+      return attachIncident(tx, integration, open.id, { ...alert, serviceId: open.service_id });
+    }
     const incident = open.incident_id ? await findIncidentState(tx, open.incident_id) : undefined;
     if (!incident || (incident.state !== 'resolved' && incident.state !== 'closed')) {
       await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now });
@@ -54,6 +72,33 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
   }
 
   const alertId = newId('alt', now);
+  const silence = matchingSilence(silences, labels);
+  await insertAlert(tx, {
+    id: alertId,
+    integration_id: integration.id,
+    dedup_key: alert.dedupKey,
+    status: 'triggered',
+    summary: alert.summary,
+    source: alert.source,
+    severity: alert.sourceSeverity,
+    service_id: alert.serviceId,
+    incident_id: null,
+    first_seen_at: now,
+    last_seen_at: now,
+    detected_at: alert.detectedAt,
+    acknowledged_at: null,
+    resolved_at: null,
+    event_count: 1,
+    details: JSON.stringify(alert.details),
+    labels: JSON.stringify(labels),
+    suppressed_by: silence?.id ?? null,
+  });
+  if (silence) return { outcome: 'suppressed', alert_id: alertId, incident_id: null };
+  return attachIncident(tx, integration, alertId, alert);
+}
+
+/** Joins the alert to the open incident on its service, or opens an automated incident there. */
+async function attachIncident(tx: Ctx, integration: Source, alertId: string, alert: FiringAlert): Promise<OpenOutcome> {
   const joined = await findOpenIncidentOnService(tx, alert.serviceId);
   const incident =
     joined ??
@@ -65,30 +110,18 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
       source: 'automated',
       detected_at: isoTime(alert.detectedAt),
     }));
-  await insertAlert(tx, {
-    id: alertId,
-    integration_id: integration.id,
-    dedup_key: alert.dedupKey,
-    status: 'triggered',
-    summary: alert.summary,
-    source: alert.source,
-    severity: alert.sourceSeverity,
-    service_id: alert.serviceId,
-    incident_id: incident.id,
-    first_seen_at: now,
-    last_seen_at: now,
-    detected_at: alert.detectedAt,
-    acknowledged_at: null,
-    resolved_at: null,
-    event_count: 1,
-    details: JSON.stringify(alert.details),
-  });
+  await updateAlert(tx, alertId, { incident_id: incident.id });
   await recordChange(tx, incident, {
     kind: 'alert_added',
     body: `Alert from ${integration.name}: ${alert.summary}`,
     data: { alert_id: alertId, integration: integration.id, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source },
   });
   return { outcome: joined ? 'grouped' : 'created', alert_id: alertId, incident_id: incident.id };
+}
+
+/** The labels silences match on: the sender's, then the picked `service` and the `integration` id. */
+export function alertLabels(integration: Source, alert: Pick<FiringAlert, 'labels' | 'serviceId'>): Record<string, string> {
+  return { ...alert.labels, service: alert.serviceId, integration: integration.id };
 }
 
 /** Resolves an open alert at the source's word and notes it on its incident's timeline. */
@@ -186,12 +219,13 @@ export async function ingestAlerts(
     for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
       await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
     }
+    const silences = plans.some((p) => p.status === 'firing') ? await loadActiveSilences(tx) : [];
     const results: AlertsResult['alerts'] = [];
     for (const p of plans) {
       const key = p.firing.dedupKey;
       const open = await findOpenAlert(tx, integration.id, key);
       if (p.status === 'firing') {
-        results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, p.firing)) });
+        results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, p.firing, silences)) });
       } else if (!open) {
         results.push({ dedup_key: key, outcome: 'dropped', alert_id: null, incident_id: null });
       } else {

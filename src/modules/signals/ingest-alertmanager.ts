@@ -111,6 +111,7 @@ export function planLabelledAlert(
       sourceSeverity: sourceSeverity ?? '',
       severity: pickSeverity(integration.severity, sourceSeverity),
       detectedAt: startsAt ?? now,
+      labels,
       details: {
         labels,
         annotations,

@@ -6,6 +6,7 @@ import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentState, transitionIncident } from '../incidents/index.ts';
 import { ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
+import { loadActiveSilences } from '../silences/index.ts';
 import { findOpenAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import { pdAlertEvent, type IngestResult, type PdAlertEvent } from './schemas.ts';
 
@@ -54,6 +55,9 @@ async function trigger(tx: Ctx, integration: EventsV2IntegrationConfig, event: T
   const { payload } = event;
   const { routing_key: _k, event_action: _a, dedup_key: _d, payload: _p, ...context } = event;
   const { summary: _s, source: _src, severity: _sev, timestamp: _t, ...rest } = payload;
+  // The labels silences match on: the payload's classifying fields, where sent.
+  const labels: Record<string, string> = { source: payload.source, severity: payload.severity };
+  for (const k of ['component', 'group', 'class'] as const) if (payload[k] !== undefined) labels[k] = payload[k];
   return openOrRepeatAlert(tx, integration, open, {
     dedupKey,
     serviceId: integration.service,
@@ -63,7 +67,8 @@ async function trigger(tx: Ctx, integration: EventsV2IntegrationConfig, event: T
     severity: integration.severity[payload.severity],
     detectedAt,
     details: { ...rest, ...context },
-  });
+    labels,
+  }, await loadActiveSilences(tx));
 }
 
 async function acknowledge(tx: Ctx, integration: EventsV2IntegrationConfig, alert: AlertRow) {

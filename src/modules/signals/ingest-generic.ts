@@ -128,6 +128,8 @@ function planGeneric(integration: GenericIntegrationConfig, services: Set<string
       sourceSeverity: mapped.severity ?? '',
       severity: pickSeverity(integration.severity, mapped.severity),
       detectedAt,
+      // The mapped fields are the labels silences match on (timestamp is not a label).
+      labels: Object.fromEntries(Object.entries(mapped).filter(([k]) => k !== 'timestamp')),
       details: { mapped, body: item },
     },
   };

@@ -47,7 +47,7 @@ export const pdChangeEvent = z.object({
 export type PdChangeEvent = z.output<typeof pdChangeEvent>;
 
 /** What became of an accepted event. */
-export type IngestOutcome = 'created' | 'grouped' | 'repeated' | 'acknowledged' | 'resolved' | 'dropped';
+export type IngestOutcome = 'created' | 'grouped' | 'repeated' | 'suppressed' | 'acknowledged' | 'resolved' | 'dropped';
 
 export interface IngestResult {
   dedup_key: string;
