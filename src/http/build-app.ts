@@ -19,6 +19,7 @@ import { alertmanagerRoutes } from './routes/alertmanager.ts';
 import { grafanaRoutes } from './routes/grafana.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 import { silenceRoutes } from './routes/silences.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...grafanaRoutes(integrationLimits),
     ...reportRoutes(),
     ...silenceRoutes(),
+    ...alertRoutes(),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from

@@ -7,3 +7,4 @@ export { findIntegrationByKey, integrationActor, integrationKeyMatches } from '.
 export * from './schemas.ts';
 export { ingestChange } from './ingest-change.ts';
 export { IntegrationRateLimits } from './rate-limits.ts';
+export { listAlerts, listAlertsQuery, listIncidentAlertsQuery, alertView, alertPage, ALERT_STATUSES, type AlertView, type AlertPage } from './list-alerts.ts';
