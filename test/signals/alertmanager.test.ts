@@ -8,6 +8,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { receiverKit } from './receiver-kit.ts';
 
 /** The example config's alertmanager integration (default service api; severity page → P1). */
 const KEY = '4d7e2a91c03b58f6e1a9d2c47b805f3e';
@@ -56,26 +57,7 @@ for (const { name, skip } of DIALECTS) {
       alerts,
       ...extra,
     });
-    const send = (payload: unknown, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }, url = URL) =>
-      t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
-    const ok = (res: LightMyRequestResponse, alerts: number) => {
-      assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json(), { status: 'success', alerts });
-    };
-    const refused = (res: LightMyRequestResponse, status: number, code: string) => {
-      assert.equal(res.statusCode, status, res.body);
-      assert.equal(res.json().error.code, code, res.body);
-      assert.ok(!res.body.includes(KEY), 'the key is never echoed');
-      return res.json().error;
-    };
-    const counts = async () => {
-      const out: Record<string, number> = {};
-      for (const table of TABLES) out[table] = Number((await env.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-      return out;
-    };
-    const alertFor = (fingerprint: string) =>
-      env.db.kysely.selectFrom('alerts').selectAll().where('integration_id', '=', INTEGRATION).where('dedup_key', '=', fingerprint).orderBy('first_seen_at', 'desc').executeTakeFirst();
-    const lastSignal = () => env.db.kysely.selectFrom('signals').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const { send, ok, refused, counts, alertFor, lastSignal } = receiverKit(() => ({ env, t }), { key: KEY, url: URL, integration: INTEGRATION, tables: TABLES });
 
     test('a grouped notification (reference example): the firing alert opens an incident on its service, the unknown resolved one is dropped', async () => {
       const before = await counts();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { receiverKit } from './receiver-kit.ts';
 
 /** The example config's grafana integration (default service web; severity critical → P1). */
 const KEY = '9b3e61f0a7c24d58e0b1c6a3f9d27e45';
@@ -60,26 +60,7 @@ for (const { name, skip } of DIALECTS) {
       message: '**Firing**\n\nValue: A=93.1 ...',
       ...extra,
     });
-    const send = (payload: unknown, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }, url = URL) =>
-      t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
-    const ok = (res: LightMyRequestResponse, alerts: number) => {
-      assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json(), { status: 'success', alerts });
-    };
-    const refused = (res: LightMyRequestResponse, status: number, code: string) => {
-      assert.equal(res.statusCode, status, res.body);
-      assert.equal(res.json().error.code, code, res.body);
-      assert.ok(!res.body.includes(KEY), 'the key is never echoed');
-      return res.json().error;
-    };
-    const counts = async () => {
-      const out: Record<string, number> = {};
-      for (const table of TABLES) out[table] = Number((await env.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-      return out;
-    };
-    const alertFor = (fingerprint: string) =>
-      env.db.kysely.selectFrom('alerts').selectAll().where('integration_id', '=', INTEGRATION).where('dedup_key', '=', fingerprint).orderBy('first_seen_at', 'desc').executeTakeFirst();
-    const lastSignal = () => env.db.kysely.selectFrom('signals').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const { send, ok, refused, counts, alertFor, lastSignal } = receiverKit(() => ({ env, t }), { key: KEY, url: URL, integration: INTEGRATION, tables: TABLES });
 
     test('the reference example: the alert opens an incident on the default service, Grafana fields kept in details', async () => {
       const before = await counts();

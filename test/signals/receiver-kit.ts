@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import type { DB } from '../../src/db/schema.ts';
+import type { TestApp, TestEnv } from '../helpers/env.ts';
+
+/**
+ * The helpers every webhook receiver suite uses: send a body with the integration key, check an
+ * acceptance or a refusal (which never echoes the key), count rows, read back alerts and signals.
+ * `get` is called lazily, so suites can create the kit before their env exists.
+ */
+export function receiverKit(get: () => { env: TestEnv; t: TestApp }, opts: { key: string; url: string; integration: string; tables: readonly (keyof DB)[] }) {
+  const send = (payload: unknown, headers: Record<string, string> = { authorization: `Bearer ${opts.key}` }, url = opts.url) =>
+    get().t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  const ok = (res: LightMyRequestResponse, alerts: number) => {
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { status: 'success', alerts });
+  };
+  const refused = (res: LightMyRequestResponse, status: number, code: string) => {
+    assert.equal(res.statusCode, status, res.body);
+    assert.equal(res.json().error.code, code, res.body);
+    assert.ok(!res.body.includes(opts.key), 'the key is never echoed');
+    return res.json().error;
+  };
+  const counts = async () => {
+    const out: Record<string, number> = {};
+    for (const table of opts.tables) out[table] = Number((await get().env.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    return out;
+  };
+  const alertFor = (fingerprint: string) =>
+    get().env.db.kysely.selectFrom('alerts').selectAll().where('integration_id', '=', opts.integration).where('dedup_key', '=', fingerprint).orderBy('first_seen_at', 'desc').executeTakeFirst();
+  const lastSignal = () => get().env.db.kysely.selectFrom('signals').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+  return { send, ok, refused, counts, alertFor, lastSignal };
+}
