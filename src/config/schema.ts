@@ -78,12 +78,12 @@ const integrationRateLimit = z
   .strictObject({ per_minute: z.number().int().min(1).max(1_000_000).default(DEFAULT_INTEGRATION_PER_MINUTE) })
   .default({ per_minute: DEFAULT_INTEGRATION_PER_MINUTE });
 
+/** Fields every integration has: who it is, its key and its rate limit. */
+const integrationBase = { id: slug, name: z.string().min(1).max(200), key: integrationKey, rate_limit: integrationRateLimit };
+
 const eventsV2IntegrationSchema = z.strictObject({
-  id: slug,
-  name: z.string().min(1).max(200),
+  ...integrationBase,
   type: z.literal('events_v2'),
-  key: integrationKey,
-  rate_limit: integrationRateLimit,
   service: slug,
   severity: z
     .strictObject({
@@ -97,11 +97,8 @@ const eventsV2IntegrationSchema = z.strictObject({
 
 /** A Prometheus Alertmanager webhook receiver (payload version 4). */
 const alertmanagerIntegrationSchema = z.strictObject({
-  id: slug,
-  name: z.string().min(1).max(200),
+  ...integrationBase,
   type: z.literal('alertmanager'),
-  key: integrationKey,
-  rate_limit: integrationRateLimit,
   /** The default service, for alerts whose service label names no configured service. */
   service: slug,
   service_label: labelName.optional(),
@@ -130,11 +127,8 @@ const statusWords = z.array(z.string().min(1).max(200)).min(1).max(50);
 
 /** A generic JSON webhook: where the alert's fields are is declared by paths. */
 const genericIntegrationSchema = z.strictObject({
-  id: slug,
-  name: z.string().min(1).max(200),
+  ...integrationBase,
   type: z.literal('generic'),
-  key: integrationKey,
-  rate_limit: integrationRateLimit,
   /** The default service, for alerts whose mapped service names no configured service. */
   service: slug,
   mapping: z.strictObject({

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,4 +124,13 @@ export function useTestApp(dialect: DialectName, testFile: string, set: (env: Te
     await app?.app.close();
     await env?.close();
   });
+}
+
+/** An app over `env` whose log (at trace level) is captured, to prove secrets never reach it. */
+export async function buildAppWithCapturedLogs(env: TestEnv): Promise<{ app: FastifyInstance; logs: () => string }> {
+  let logs = '';
+  const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
+  const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test' });
+  await app.ready();
+  return { app, logs: () => logs };
 }

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/http/build-app.ts';
-import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration (database service, critical → P0). */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -318,10 +315,7 @@ for (const { name, skip } of DIALECTS) {
     });
 
     test('no routing key appears in the logs, even at trace level and on errors', async () => {
-      let logs = '';
-      const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
-      const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test' });
-      await app.ready();
+      const { app, logs: captured } = await buildAppWithCapturedLogs(env);
       const other = 'ffffffffffffffffffffffffffffffff';
       const post = (payload: string) => app.inject({ method: 'POST', url: '/v2/enqueue', headers: { 'content-type': 'application/json' }, payload });
       try {
@@ -333,9 +327,9 @@ for (const { name, skip } of DIALECTS) {
       } finally {
         await app.close();
       }
-      assert.ok(logs.includes('/v2/enqueue'), 'requests were logged at all');
-      assert.ok(!logs.includes(KEY), 'the integration key was logged');
-      assert.ok(!logs.includes(other), 'an unknown key was logged');
+      assert.ok(captured().includes('/v2/enqueue'), 'requests were logged at all');
+      assert.ok(!captured().includes(KEY), 'the integration key was logged');
+      assert.ok(!captured().includes(other), 'an unknown key was logged');
     });
   });
 }

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseConfigText } from '../../src/config/load.ts';
-import { buildApp } from '../../src/http/build-app.ts';
-import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
 import { file } from '../config/integration-fixtures.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** The example config's generic integration (a Datadog webhook; default service api). */
 const KEY = 'e57a0c2d9f184b36a2c8d1e0f4b79a63';
@@ -249,10 +246,7 @@ for (const { name, skip } of DIALECTS) {
     });
 
     test('the query-string key never appears in the logs at trace level, on success or refusal', async () => {
-      let logs = '';
-      const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
-      const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test' });
-      await app.ready();
+      const { app, logs: captured } = await buildAppWithCapturedLogs(env);
       const other = 'ffffffffffffffffffffffffffffffff';
       const post = (payload: string, url: string) => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
       try {
@@ -268,9 +262,9 @@ for (const { name, skip } of DIALECTS) {
       } finally {
         await app.close();
       }
-      assert.ok(logs.includes('/webhook?key=[redacted]'), 'requests were logged at all');
-      assert.ok(!logs.includes(KEY), 'the integration key was logged');
-      assert.ok(!logs.includes(other), 'an unknown key was logged');
+      assert.ok(captured().includes('/webhook?key=[redacted]'), 'requests were logged at all');
+      assert.ok(!captured().includes(KEY), 'the integration key was logged');
+      assert.ok(!captured().includes(other), 'an unknown key was logged');
     });
   });
 }

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { beforeEach, describe, test } from 'node:test';
-import { buildApp } from '../../src/http/build-app.ts';
-import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { receiverKit } from './receiver-kit.ts';
 
 /** The example config's grafana integration (default service web; severity critical → P1). */
@@ -188,10 +185,7 @@ for (const { name, skip } of DIALECTS) {
     });
 
     test('the key never appears in the logs, even at trace level and on errors', async () => {
-      let logs = '';
-      const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
-      const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test' });
-      await app.ready();
+      const { app, logs: captured } = await buildAppWithCapturedLogs(env);
       const other = 'ffffffffffffffffffffffffffffffff';
       const post = (payload: string, key = KEY, url = URL) =>
         app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload });
@@ -205,9 +199,9 @@ for (const { name, skip } of DIALECTS) {
       } finally {
         await app.close();
       }
-      assert.ok(logs.includes('/grafana'), 'requests were logged at all');
-      assert.ok(!logs.includes(KEY), 'the integration key was logged');
-      assert.ok(!logs.includes(other), 'an unknown key was logged');
+      assert.ok(captured().includes('/grafana'), 'requests were logged at all');
+      assert.ok(!captured().includes(KEY), 'the integration key was logged');
+      assert.ok(!captured().includes(other), 'an unknown key was logged');
     });
   });
 }

@@ -129,7 +129,7 @@ export function incidentRoutes(): RouteDef[] {
       summary: 'The incident timeline, oldest first',
       params: refParams,
       response: { schema: z.object({ data: z.array(incidents.timelineEntryView) }) },
-      handler: async ({ ctx, params }) => ({ data: (await incidents.getIncident(ctx, params.ref)).timeline }),
+      handler: async ({ ctx, params }) => ({ data: await incidents.getIncidentTimeline(ctx, params.ref) }),
     }),
   ];
 }

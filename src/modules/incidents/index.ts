@@ -6,7 +6,7 @@ export { changeSeverity } from './change-severity.ts';
 export { assignRole } from './assign-role.ts';
 export { addServices } from './add-services.ts';
 export { updateIncident } from './update-incident.ts';
-export { listIncidents, getIncident, type IncidentPage } from './list-incidents.ts';
+export { listIncidents, getIncident, getIncidentTimeline, type IncidentPage } from './list-incidents.ts';
 export { countIncidentsByStateAndSeverity } from './stats.ts';
 export { findIncidentState, findOpenIncidentOnService } from './repository.ts';
 export * from './schemas.ts';

@@ -64,6 +64,13 @@ export async function listIncidents(ctx: Ctx, query: z.input<typeof listIncident
   return { data: await toViews(ctx, page), next_cursor: more ? encodeCursor(page.at(-1)!.number) : null };
 }
 
+/** Just the timeline, oldest first: for readers that do not need the rest of the incident. */
+export async function getIncidentTimeline(ctx: Ctx, ref: string): Promise<TimelineEntryView[]> {
+  requireRole(ctx, 'viewer');
+  const row = await findIncidentRow(ctx, ref);
+  return loadTimeline(ctx, row.id);
+}
+
 /** How far before an incident's trigger its "what changed just before" list reaches. */
 export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
 
