@@ -3,11 +3,10 @@ import { before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { fireAlertmanagerAlert } from './receiver-kit.ts';
 
 /** The example config's events_v2 integration (database service) and alertmanager integration. */
 const PD_KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
-const AM_KEY = '4d7e2a91c03b58f6e1a9d2c47b805f3e';
-const AM_URL = '/api/v1/integrations/prometheus/alertmanager';
 
 interface Alert {
   id: string;
@@ -45,16 +44,7 @@ for (const { name, skip } of DIALECTS) {
       });
       assert.equal(res.statusCode, 202, res.body);
     };
-    const amFire = async (fingerprint: string, labels: Record<string, string>) => {
-      const alert = { status: 'firing', labels: { alertname: 'HighErrorRate', service: 'checkout', severity: 'critical', ...labels }, annotations: {}, startsAt: new Date(env.clock.now() - 60_000).toISOString(), fingerprint };
-      const res = await t.app.inject({
-        method: 'POST',
-        url: AM_URL,
-        headers: { authorization: `Bearer ${AM_KEY}` },
-        payload: { version: '4', groupKey: `g-${fingerprint}`, status: 'firing', receiver: 'r', alerts: [alert] },
-      });
-      assert.equal(res.statusCode, 200, res.body);
-    };
+    const amFire = (fingerprint: string, labels: Record<string, string>) => fireAlertmanagerAlert(env, t, fingerprint, labels);
     const get = (url: string, headers = t.auth.viewer) => t.app.inject({ method: 'GET', url, headers });
     const page = async (url: string): Promise<Page> => {
       const res = await get(url);

@@ -31,3 +31,19 @@ export function receiverKit(get: () => { env: TestEnv; t: TestApp }, opts: { key
   const lastSignal = () => get().env.db.kysely.selectFrom('signals').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
   return { send, ok, refused, counts, alertFor, lastSignal };
 }
+
+/** The example config's Alertmanager integration. */
+export const EXAMPLE_AM_KEY = '4d7e2a91c03b58f6e1a9d2c47b805f3e';
+export const EXAMPLE_AM_URL = '/api/v1/integrations/prometheus/alertmanager';
+
+/** Posts one firing Alertmanager alert (HighErrorRate on checkout, plus `labels`) and expects 200. */
+export async function fireAlertmanagerAlert(env: TestEnv, t: TestApp, fingerprint: string, labels: Record<string, string>): Promise<void> {
+  const alert = { status: 'firing', labels: { alertname: 'HighErrorRate', service: 'checkout', severity: 'critical', ...labels }, annotations: {}, startsAt: new Date(env.clock.now() - 60_000).toISOString(), fingerprint };
+  const res = await t.app.inject({
+    method: 'POST',
+    url: EXAMPLE_AM_URL,
+    headers: { authorization: `Bearer ${EXAMPLE_AM_KEY}` },
+    payload: { version: '4', groupKey: `g-${fingerprint}`, status: 'firing', receiver: 'r', alerts: [alert] },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+}
