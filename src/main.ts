@@ -10,6 +10,9 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { DomainError } from './lib/errors.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { bootstrapAdmin } from './modules/auth/index.ts';
+import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
+import { startTimerLoop } from './modules/timers/index.ts';
+import { systemActor } from './modules/context.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -61,6 +64,8 @@ export async function startServer(
           : `\n  Firebreak is running at ${url}\n  Sign in as "admin" with the password from FIREBREAK_ADMIN_PASSWORD.\n\n`,
       );
     }
+    // Auto-resolve, duration rules and flapping settle on timers kept in the database.
+    const timers = startTimerLoop({ db, clock, config, requestId: 'timers', actor: systemActor('firebreak') }, pipelineTimerHandlers, { logger });
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -71,6 +76,7 @@ export async function startServer(
       close: () =>
         (closing ??= (async () => {
           await app.close();
+          await timers.stop();
           await db.close();
         })()),
     };

@@ -79,7 +79,13 @@ const integrationRateLimit = z
   .default({ per_minute: DEFAULT_INTEGRATION_PER_MINUTE });
 
 /** Fields every integration has: who it is, its key and its rate limit. */
-const integrationBase = { id: slug, name: z.string().min(1).max(200), key: integrationKey, rate_limit: integrationRateLimit };
+/**
+ * When every alert of an incident has resolved at the source: the incident moves to `monitoring`
+ * at once and to `resolved` after `quiet_period` with no alert firing again. Absent: never.
+ */
+const autoResolve = z.strictObject({ quiet_period: duration.default(10 * 60_000) }).optional();
+
+const integrationBase = { id: slug, name: z.string().min(1).max(200), key: integrationKey, rate_limit: integrationRateLimit, auto_resolve: autoResolve };
 
 const eventsV2IntegrationSchema = z.strictObject({
   ...integrationBase,
@@ -149,6 +155,82 @@ const genericIntegrationSchema = z.strictObject({
 
 const integrationSchema = z.discriminatedUnion('type', [eventsV2IntegrationSchema, alertmanagerIntegrationSchema, grafanaIntegrationSchema, genericIntegrationSchema]);
 
+/** An anchored regular expression, checked when the config loads. */
+const regex = z.string().min(1).max(256).superRefine((pattern, ctx) => {
+  try {
+    new RegExp(`^(?:${pattern})$`);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `bad regular expression: ${(e as Error).message}` });
+  }
+});
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1).max(100)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+
+/**
+ * One severity rule: every condition given must hold (absent ones always do). Conditions on the
+ * alert (integration, service, source, the sender's severity word, labels) and on its impact
+ * (score and the figures it is made of).
+ */
+const severityRuleSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  match: z
+    .strictObject({
+      integration: oneOrMany(slug).optional(),
+      service: oneOrMany(slug).optional(),
+      /** A regular expression the whole `source` must match. */
+      source: regex.optional(),
+      /** The sender's own severity word (critical, error, warning, info, or a label value). */
+      severity: oneOrMany(z.string().min(1).max(200)).optional(),
+      /** Label name → regular expression the whole value must match (a missing label is ""). */
+      labels: z.record(z.string().min(1).max(100), regex).optional(),
+      impact: z
+        .strictObject({
+          min_score: z.number().min(0).max(100).optional(),
+          tier: oneOrMany(z.enum(SERVICE_TIERS)).optional(),
+          customer_facing: z.boolean().optional(),
+          min_user_share: z.number().min(0).max(1).optional(),
+          min_services: z.number().int().min(1).max(10_000).optional(),
+        })
+        .optional(),
+    })
+    .default({}),
+  /** The severity this rule gives, or `impact`: the severity the impact score gives. */
+  severity: z.union([z.enum(SEVERITIES), z.literal('impact')]),
+});
+
+/** Impact score (0–100) at or above which the impact gives each severity; below P2's, P3. */
+const impactThresholds = z
+  .strictObject({ P0: z.number().min(0).max(100).default(80), P1: z.number().min(0).max(100).default(60), P2: z.number().min(0).max(100).default(35) })
+  .default({ P0: 80, P1: 60, P2: 35 })
+  .refine((t) => t.P0 >= t.P1 && t.P1 >= t.P2, 'thresholds must not increase from P0 to P2');
+
+/** A duration rule: an incident still open at `severity` after `open_for` is raised to `raise_to`. */
+const durationRuleSchema = z
+  .strictObject({ severity: z.enum(SEVERITIES), open_for: duration, raise_to: z.enum(SEVERITIES) })
+  .refine((r) => r.raise_to < r.severity, { message: 'raise_to must be more severe than severity', path: ['raise_to'] });
+
+/** How alerts become incidents of a severity: ordered rules, impact thresholds, duration rules. */
+const classificationSchema = z.strictObject({
+  rules: z.array(severityRuleSchema).max(500).default([]),
+  impact_thresholds: impactThresholds,
+  duration_rules: z.array(durationRuleSchema).max(50).default([]),
+});
+
+/** How a new alert finds the incident it belongs to. */
+const correlationSchema = z.strictObject({
+  /** Join the open incident on the service only if it saw activity this recently; absent: any open incident. */
+  group_window: duration.optional(),
+  /** Join an open incident on a service this one depends on (transitively), and absorb dependents' incidents. */
+  dependencies: z.boolean().default(true),
+  /** A new alert on an incident someone has acknowledged asks for its responders to be paged again. */
+  renotify_acknowledged: z.boolean().default(false),
+});
+
+/** An alert key that changes state more than `changes` times within `window` is flapping. */
+const flappingSchema = z.strictObject({
+  changes: z.number().int().min(2).max(1000).default(6),
+  window: duration.default(30 * 60_000),
+});
+
 /** In-app user reports: how they group per service and when a group opens an incident. */
 const reportsSchema = z.strictObject({
   window: duration.default(15 * 60_000),
@@ -176,6 +258,9 @@ export const configSchema = z
       .default({}),
     integrations: z.array(integrationSchema).default([]),
     reports: reportsSchema.default({ window: 15 * 60_000, threshold: 3, severity: 'P3', anonymous: { enabled: true, rate_limit: { per_minute: 10 } } }),
+    classification: classificationSchema.default({ rules: [], impact_thresholds: { P0: 80, P1: 60, P2: 35 }, duration_rules: [] }),
+    correlation: correlationSchema.default({ dependencies: true, renotify_acknowledged: false }),
+    flapping: flappingSchema.default({ changes: 6, window: 30 * 60_000 }),
   });
 
 /**
@@ -285,6 +370,12 @@ export interface EventsV2IntegrationConfig {
   service: string;
   severity: Record<PdSeverity, Severity>;
   rate_limit: IntegrationRateLimit;
+  auto_resolve?: AutoResolveConfig;
+}
+
+/** Auto-resolve of an incident whose alerts have all resolved; the quiet period in milliseconds. */
+export interface AutoResolveConfig {
+  quiet_period: number;
 }
 
 /** A Prometheus Alertmanager webhook source, with its labels and severity map filled in. */
@@ -295,6 +386,7 @@ export interface AlertmanagerIntegrationConfig {
   /** Sent by Alertmanager as a Bearer token: a credential. Never log or return it. */
   key: string;
   rate_limit: IntegrationRateLimit;
+  auto_resolve?: AutoResolveConfig;
   /** The default service. */
   service: string;
   service_label: string;
@@ -316,6 +408,7 @@ export interface GenericIntegrationConfig {
   /** Sent as a Bearer token or a `key` query parameter: a credential. Never log or return it. */
   key: string;
   rate_limit: IntegrationRateLimit;
+  auto_resolve?: AutoResolveConfig;
   /** The default service. */
   service: string;
   /** Each mapped field's path as written (for messages) and parsed. */
@@ -354,9 +447,16 @@ export interface FirebreakConfig {
   integrations: IntegrationConfig[];
   /** User reports; the window in milliseconds. */
   reports: ReportsConfig;
+  classification: ClassificationConfig;
+  correlation: CorrelationConfig;
+  flapping: FlappingConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
+export type ClassificationConfig = RawConfig['classification'];
+export type SeverityRule = ClassificationConfig['rules'][number];
+export type CorrelationConfig = RawConfig['correlation'];
+export type FlappingConfig = RawConfig['flapping'];
 
 /** Fills the plan's severity defaults under whatever the file overrides. */
 export function finishConfig(raw: RawConfig): FirebreakConfig {
@@ -382,7 +482,17 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     if (i.type === 'generic') return finishGeneric(i);
     return { ...i, service_label: i.service_label ?? 'service', severity_label: i.severity_label ?? 'severity', severity: { ...DEFAULT_ALERTMANAGER_SEVERITY_MAP, ...i.severity } };
   });
-  return { version: 1, organisation: raw.organisation, services: raw.services, severities, integrations, reports: raw.reports };
+  return {
+    version: 1,
+    organisation: raw.organisation,
+    services: raw.services,
+    severities,
+    integrations,
+    reports: raw.reports,
+    classification: raw.classification,
+    correlation: raw.correlation,
+    flapping: raw.flapping,
+  };
 }
 
 const parsed = (path: string) => ({ path, segments: parsePath(path) });
@@ -396,6 +506,7 @@ function finishGeneric(i: z.output<typeof genericIntegrationSchema>): GenericInt
     type: 'generic',
     key: i.key,
     rate_limit: i.rate_limit,
+    ...(i.auto_resolve ? { auto_resolve: i.auto_resolve } : {}),
     service: i.service,
     mapping,
     parse_json: (i.parse_json ?? []).map(parsed),

@@ -18,6 +18,8 @@ export interface DB {
   user_reports: UserReportsTable;
   report_groups: ReportGroupsTable;
   silences: SilencesTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  timers: TimersTable;
 }
 
 export interface UsersTable {
@@ -83,6 +85,8 @@ export interface IncidentsTable {
   closed_at: number | null;
   created_at: number;
   updated_at: number;
+  /** The incident this one was absorbed into (its root cause), if any. */
+  merged_into: string | null;
 }
 
 export interface IncidentServicesTable {
@@ -169,8 +173,38 @@ export interface AlertsTable {
   details: string;
   /** The label set silences match on, as JSON text ({} for alerts stored before 0004). */
   labels: string;
-  /** The silence that kept this alert from opening or joining an incident, while it does. */
+  /** The silence or maintenance window that kept this alert from opening or joining an incident, while it does. */
   suppressed_by: string | null;
+  /** Since when the key has changed state too often to re-notify (null: not flapping). */
+  flapping_since: number | null;
+}
+
+export interface MaintenanceWindowsTable {
+  id: string;
+  title: string;
+  description: string;
+  /** Service ids as JSON text. */
+  services: string;
+  time_zone: string;
+  /** Wall-clock "YYYY-MM-DDTHH:MM" in time_zone. */
+  starts_local: string;
+  ends_local: string;
+  /** null (one-off) | 'daily' | 'weekly' */
+  recurrence: string | null;
+  until_local: string | null;
+  first_start_at: number;
+  last_end_at: number | null;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+export interface TimersTable {
+  kind: string;
+  subject_id: string;
+  due_at: number;
+  /** JSON text. */
+  data: string;
 }
 
 /** A silence: label matchers with a time window; matching new alerts are kept but page nobody. */

@@ -19,6 +19,7 @@ import { alertmanagerRoutes } from './routes/alertmanager.ts';
 import { grafanaRoutes } from './routes/grafana.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 import { silenceRoutes } from './routes/silences.ts';
+import { maintenanceRoutes } from './routes/maintenance.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...grafanaRoutes(integrationLimits),
     ...reportRoutes(),
     ...silenceRoutes(),
+    ...maintenanceRoutes(),
     ...alertRoutes(),
   );
   for (const route of routes) register(app, deps, route);

@@ -5,6 +5,7 @@ import type { RouteDef } from '../../src/http/route.ts';
 import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import type { Role } from '../../src/modules/context.ts';
 import { createSilence } from '../../src/modules/silences/index.ts';
+import { createMaintenanceWindow } from '../../src/modules/maintenance/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -68,7 +69,13 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
     const view = await createSilence(env.ctx(env.users.admin.actor), { matchers: [{ name: 'matrix', op: '=', value: `d${++seq}` }], duration: '1h', comment: 'matrix' });
     return { params: { id: view.id } };
   },
+  'POST /api/v1/maintenance-windows': () => ({ body: { title: `Matrix window ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' } }),
+  'GET /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
+  'DELETE /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
 };
+/** A window far in the future, so it suppresses nothing any test sends. */
+const matrixWindow = (env: TestEnv) =>
+  createMaintenanceWindow(env.ctx(env.users.admin.actor), { title: `Matrix ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' });
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});
 
 const errorCode = (body: string): string | undefined => {

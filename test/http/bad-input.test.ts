@@ -25,6 +25,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/reports': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
   'POST /api/v1/reports/anonymous': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
   'POST /api/v1/silences': { comment: 'database maintenance', matchers: [{ name: 'service', op: '=', value: 'database' }], duration: '2h' },
+  'POST /api/v1/maintenance-windows': { title: 'Storage upgrade', services: ['storage'], time_zone: 'Europe/Berlin', starts_at: '2099-03-28T22:00', ends_at: '2099-03-28T23:00', recurrence: 'weekly' },
 };
 const PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;

@@ -142,6 +142,9 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(afterCounts.signals, before.signals + 3);
 
       // Numbers are keys too; epoch seconds are times; an unknown service or severity falls back.
+      // (checkout's incident is resolved first: checkout depends on api, and a new incident on api
+      // would absorb it, with its P1.)
+      await resolveOpenIncidents(env);
       ok(await send(dd('x', 'Triggered', { id: 4242, priority: 'P4', tags: { service: 'ghost' }, date: Math.floor((env.clock.now() - 60_000) / 1000) })), 1);
       const n = (await alertFor('4242'))!;
       assert.equal(n.service_id, 'api');
@@ -171,11 +174,11 @@ for (const { name, skip } of DIALECTS) {
 
     test('an array body: each object one alert, in one transaction; key as a query parameter', async () => {
       const before = await counts();
-      ok(await send([dd('arr-1'), dd('arr-2', 'Triggered', { tags: { service: 'database' } }), dd('arr-3', 'Recovered')], {}, `${URL}?key=${KEY}`), 3);
+      ok(await send([dd('arr-1'), dd('arr-2', 'Triggered', { tags: { service: 'docs' } }), dd('arr-3', 'Recovered')], {}, `${URL}?key=${KEY}`), 3);
       const a1 = (await alertFor('arr-1'))!;
       const a2 = (await alertFor('arr-2'))!;
       assert.equal(a1.service_id, 'checkout');
-      assert.equal(a2.service_id, 'database');
+      assert.equal(a2.service_id, 'docs');
       assert.notEqual(a1.incident_id, a2.incident_id);
       assert.equal(await alertFor('arr-3'), undefined, 'a resolve for no open alert is dropped');
       const signal = await lastSignal();

@@ -11,8 +11,11 @@ import { assertKnownServices, resolveActiveUser } from './validate-refs.ts';
 /** Allowed clock skew for a caller-supplied detection time. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-/** Declares an incident: state `triggered`, impact computed from the services and their dependents. */
-export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>): Promise<IncidentView> {
+/**
+ * Declares an incident: state `triggered`, impact computed from the services and their dependents.
+ * Automation passes `decision`: how its severity was decided, kept on the `created` timeline entry.
+ */
+export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>, opts: { decision?: { text: string; data: Record<string, unknown> } } = {}): Promise<IncidentView> {
   requireRole(ctx, 'responder');
   const data = createIncidentInput.parse(input);
   const services = assertKnownServices(ctx, data.services);
@@ -49,6 +52,7 @@ export async function createIncident(ctx: Ctx, input: z.input<typeof createIncid
         closed_at: null,
         created_at: now,
         updated_at: now,
+        merged_into: null,
     };
     await q(tx).insertInto('incidents').values(row).execute();
     if (services.length) {
@@ -63,8 +67,8 @@ export async function createIncident(ctx: Ctx, input: z.input<typeof createIncid
       incident,
       {
         kind: 'created',
-        body: `${data.severity} incident declared: ${data.title}`,
-        data: { severity: data.severity, services, source: data.source, impact, title: data.title },
+        body: `${data.severity} incident declared: ${data.title}${opts.decision ? ` (${opts.decision.text})` : ''}`,
+        data: { severity: data.severity, services, source: data.source, impact, title: data.title, ...(opts.decision ? { classification: opts.decision.data } : {}) },
       },
       { touch: false },
     );

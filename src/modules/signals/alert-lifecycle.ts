@@ -6,10 +6,15 @@ import { q, withTransaction } from '../../db/transaction.ts';
 import type { Severity } from '../../config/defaults.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
-import { createIncident, findIncidentState, findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
+import { formatDuration } from '../../lib/duration.ts';
+import { findIncidentState, recordChange } from '../incidents/index.ts';
+import { loadActiveWindows } from '../maintenance/index.ts';
 import { loadActiveSilences, matchingSilence, type ActiveSilence } from '../silences/index.ts';
+import { setTimer } from '../timers/index.ts';
+import { classify } from './classify.ts';
+import { attachToIncident } from './correlate.ts';
+import { afterAlertResolved, FLAP_SETTLE_TIMER } from './pipeline-timers.ts';
 import { findOpenAlert, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import type { IngestOutcome } from './schemas.ts';
 
@@ -18,7 +23,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 /** Incident titles are at most 200 characters; longer summaries go into the description. */
 const TITLE_MAX = 200;
 
-type Source = Pick<IntegrationConfig, 'id' | 'name'>;
+type Source = Pick<IntegrationConfig, 'id' | 'name' | 'auto_resolve'>;
 
 /** A firing alert as any sender describes it, already mapped to Firebreak's terms. */
 export interface FiringAlert {
@@ -29,7 +34,7 @@ export interface FiringAlert {
   source: string;
   /** The sender's own severity word, kept on the alert. */
   sourceSeverity: string;
-  /** The severity of an incident this alert opens. */
+  /** The integration's severity map's answer; severity rules may decide otherwise (see classify). */
   severity: Severity;
   detectedAt: number;
   details: Record<string, unknown>;
@@ -40,19 +45,29 @@ export interface FiringAlert {
 export type OpenOutcome = { outcome: 'created' | 'grouped' | 'repeated' | 'suppressed'; alert_id: string; incident_id: string | null };
 
 /**
- * A firing event for a key: repeats the open alert (count, last seen), or opens a new alert that
- * joins the open incident on its service or opens an automated incident there. A new alert that an
- * active silence matches is stored with `suppressed_by` and no incident; its repeats only count
- * while a silence still matches, and the first repeat after that opens or joins an incident. The
- * caller holds the service lock, has looked up (and, on PostgreSQL, locked) the open alert for the
- * key, and has loaded the active silences once for its transaction.
+ * What suppresses new alerts now: active silences and maintenance windows in progress, loaded once
+ * per ingestion transaction (they are few). A window matches the alerts on its services.
  */
-export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert, silences: ActiveSilence[]): Promise<OpenOutcome> {
+export async function loadSuppressors(tx: Pick<Ctx, 'db' | 'trx' | 'clock'>): Promise<ActiveSilence[]> {
+  const silences = await loadActiveSilences(tx);
+  const windows = await loadActiveWindows(tx, tx.clock.now());
+  return [...silences, ...windows.map((w) => ({ id: w.id, matches: [(labels: Record<string, string>) => w.services.has(labels.service)] }))];
+}
+
+/**
+ * A firing event for a key: repeats the open alert (count, last seen), or opens a new alert that
+ * joins an open incident or opens one (see attachToIncident for which). A new alert that an active
+ * silence or maintenance window matches is stored with `suppressed_by` and no incident; its
+ * repeats only count while one still matches, and the first repeat after that opens or joins an
+ * incident. The caller holds the service lock, has looked up (and, on PostgreSQL, locked) the
+ * open alert for the key, and has loaded the suppressors once for its transaction.
+ */
+export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert, suppressors: ActiveSilence[]): Promise<OpenOutcome> {
   const now = tx.clock.now();
   const labels = alertLabels(integration, alert);
   if (open) {
     if (open.suppressed_by !== null) {
-      const still = matchingSilence(silences, labels);
+      const still = matchingSilence(suppressors, labels);
       if (still) {
         await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now, suppressed_by: still.id });
         return { outcome: 'suppressed', alert_id: open.id, incident_id: null };
@@ -60,7 +75,7 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
       // Its silence has ended: this repeat is the alert's first page (Alertmanager re-notifies too),
       // on the service the alert was stored on.
       await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now, suppressed_by: null });
-      return attachIncident(tx, integration, open.id, { ...alert, serviceId: open.service_id });
+      return attachIncident(tx, integration, open.id, { ...alert, serviceId: open.service_id }, open.flapping_since !== null);
     }
     const incident = open.incident_id ? await findIncidentState(tx, open.incident_id) : undefined;
     if (!incident || (incident.state !== 'resolved' && incident.state !== 'closed')) {
@@ -72,7 +87,8 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
   }
 
   const alertId = newId('alt', now);
-  const silence = matchingSilence(silences, labels);
+  const silence = matchingSilence(suppressors, labels);
+  const flap = await checkFlapping(tx, integration, alert.dedupKey);
   await insertAlert(tx, {
     id: alertId,
     integration_id: integration.id,
@@ -92,31 +108,56 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
     details: JSON.stringify(alert.details),
     labels: JSON.stringify(labels),
     suppressed_by: silence?.id ?? null,
+    flapping_since: flap.since,
   });
   if (silence) return { outcome: 'suppressed', alert_id: alertId, incident_id: null };
-  return attachIncident(tx, integration, alertId, alert);
+  const result = await attachIncident(tx, integration, alertId, alert, flap.since !== null);
+  if (flap.startedNow) {
+    const incident = { id: result.incident_id!, number: (await findIncidentState(tx, result.incident_id!))!.number };
+    const window = formatDuration(tx.config.current.flapping.window);
+    await recordChange(tx, incident, {
+      kind: 'alert_flapping',
+      body: `Alert ${alert.dedupKey} is flapping: ${flap.changes} state changes within ${window}; re-notifications pause until it has been quiet for ${window}`,
+      data: { alert_id: alertId, integration: integration.id, dedup_key: alert.dedupKey, changes: flap.changes },
+    });
+  }
+  return result;
 }
 
-/** Joins the alert to the open incident on its service, or opens an automated incident there. */
-async function attachIncident(tx: Ctx, integration: Source, alertId: string, alert: FiringAlert): Promise<OpenOutcome> {
-  const joined = await findOpenIncidentOnService(tx, alert.serviceId);
-  const incident =
-    joined ??
-    (await createIncident(tx, {
-      title: titleOf(alert.summary),
-      description: describe(alertId, integration, alert.summary, alert.source),
-      severity: alert.severity,
-      services: [alert.serviceId],
-      source: 'automated',
-      detected_at: isoTime(alert.detectedAt),
-    }));
-  await updateAlert(tx, alertId, { incident_id: incident.id });
-  await recordChange(tx, incident, {
-    kind: 'alert_added',
-    body: `Alert from ${integration.name}: ${alert.summary}`,
-    data: { alert_id: alertId, integration: integration.id, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source },
-  });
-  return { outcome: joined ? 'grouped' : 'created', alert_id: alertId, incident_id: incident.id };
+/**
+ * Whether a key that fires again is flapping: it is when it has changed state (fired or resolved)
+ * more than the configured number of times within the window, and stays so until it has been
+ * quiet for a whole window (a timer clears the mark). Each change moves that timer.
+ */
+async function checkFlapping(tx: Ctx, integration: Source, dedupKey: string): Promise<{ since: number | null; startedNow: boolean; changes: number }> {
+  const { changes: limit, window } = tx.config.current.flapping;
+  const now = tx.clock.now();
+  const from = now - window;
+  const recent = await q(tx)
+    .selectFrom('alerts')
+    .select(['first_seen_at', 'resolved_at', 'flapping_since'])
+    .where('integration_id', '=', integration.id)
+    .where('dedup_key', '=', dedupKey)
+    .where((eb) => eb.or([eb('first_seen_at', '>=', from), eb('resolved_at', '>=', from), eb('flapping_since', 'is not', null)]))
+    .execute();
+  if (!recent.length) return { since: null, startedNow: false, changes: 1 };
+  const changes = 1 + recent.filter((r) => Number(r.first_seen_at) >= from).length + recent.filter((r) => r.resolved_at !== null && Number(r.resolved_at) >= from).length;
+  const earlier = recent.map((r) => r.flapping_since).find((f) => f !== null);
+  const since = earlier != null ? Number(earlier) : changes > limit ? now : null;
+  if (since !== null) await setTimer(tx, FLAP_SETTLE_TIMER, `${integration.id}\n${dedupKey}`, now + window, { integration_id: integration.id, dedup_key: dedupKey });
+  return { since, startedNow: since !== null && earlier == null, changes };
+}
+
+/** Joins the alert to its incident or opens one (see attachToIncident), classified first. */
+async function attachIncident(tx: Ctx, integration: Source, alertId: string, alert: FiringAlert, flapping: boolean): Promise<OpenOutcome> {
+  const classification = classify(tx.config.current, { ...alert, integration: integration.id });
+  const { incident, outcome } = await attachToIncident(
+    tx,
+    { ...alert, id: alertId, integrationId: integration.id, integrationName: integration.name, flapping },
+    classification,
+    { title: titleOf(alert.summary), description: describe(alertId, integration, alert.summary, alert.source) },
+  );
+  return { outcome, alert_id: alertId, incident_id: incident.id };
 }
 
 /** The labels silences match on: the sender's, then the picked `service` and the `integration` id. */
@@ -124,10 +165,17 @@ export function alertLabels(integration: Source, alert: Pick<FiringAlert, 'label
   return { ...alert.labels, service: alert.serviceId, integration: integration.id };
 }
 
-/** Resolves an open alert at the source's word and notes it on its incident's timeline. */
+/**
+ * Resolves an open alert at the source's word, notes it on its incident's timeline, and lets
+ * auto-resolve see whether that was the incident's last open alert.
+ */
 export async function resolveAlert(tx: Ctx, integration: Source, alert: AlertRow): Promise<void> {
   const now = tx.clock.now();
   await updateAlert(tx, alert.id, { status: 'resolved', resolved_at: now, last_seen_at: now });
+  if (alert.flapping_since !== null) {
+    // A change of state: a flapping key settles only after a whole quiet window.
+    await setTimer(tx, FLAP_SETTLE_TIMER, `${integration.id}\n${alert.dedup_key}`, now + tx.config.current.flapping.window, { integration_id: integration.id, dedup_key: alert.dedup_key });
+  }
   const incident = alert.incident_id ? await findIncidentState(tx, alert.incident_id) : undefined;
   if (incident) {
     await recordChange(tx, incident, {
@@ -135,6 +183,7 @@ export async function resolveAlert(tx: Ctx, integration: Source, alert: AlertRow
       body: `Alert resolved at the source (${integration.name}): ${alert.summary}`,
       data: { alert_id: alert.id, integration: integration.id, dedup_key: alert.dedup_key },
     });
+    await afterAlertResolved(tx, integration.auto_resolve, incident.id);
   }
 }
 
@@ -219,7 +268,7 @@ export async function ingestAlerts(
     for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
       await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
     }
-    const silences = plans.some((p) => p.status === 'firing') ? await loadActiveSilences(tx) : [];
+    const silences = plans.some((p) => p.status === 'firing') ? await loadSuppressors(tx) : [];
     const results: AlertsResult['alerts'] = [];
     for (const p of plans) {
       const key = p.firing.dedupKey;

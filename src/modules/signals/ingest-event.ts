@@ -5,8 +5,7 @@ import type { EventsV2IntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentState, transitionIncident } from '../incidents/index.ts';
-import { ingestTransaction, openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
-import { loadActiveSilences } from '../silences/index.ts';
+import { ingestTransaction, loadSuppressors, openOrRepeatAlert, parseSenderTime, resolveAlert } from './alert-lifecycle.ts';
 import { findOpenAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
 import { pdAlertEvent, type IngestResult, type PdAlertEvent } from './schemas.ts';
 
@@ -68,7 +67,7 @@ async function trigger(tx: Ctx, integration: EventsV2IntegrationConfig, event: T
     detectedAt,
     details: { ...rest, ...context },
     labels,
-  }, await loadActiveSilences(tx));
+  }, await loadSuppressors(tx));
 }
 
 async function acknowledge(tx: Ctx, integration: EventsV2IntegrationConfig, alert: AlertRow) {

@@ -1,0 +1,166 @@
+import { lockName } from '../../db/dialect.ts';
+import { q } from '../../db/transaction.ts';
+import type { Severity } from '../../config/defaults.ts';
+import { isoTime } from '../../lib/iso-time.ts';
+import type { Ctx } from '../context.ts';
+import { emitEvent } from '../events/index.ts';
+import { changeSeverity, createIncident, recordChange, transitionIncident } from '../incidents/index.ts';
+import { OPEN_STATES } from '../incidents/state-machine.ts';
+import { serviceGraph } from '../services/index.ts';
+import { cancelTimer, findTimer } from '../timers/index.ts';
+import { moreSevere, type Classification } from './classify.ts';
+import { AUTO_RESOLVE_TIMER, scheduleDurationRule } from './pipeline-timers.ts';
+
+/** An open incident as correlation needs it. */
+export interface OpenIncident {
+  id: string;
+  number: number;
+  state: string;
+  severity: string;
+  updated_at: number;
+}
+
+/** Where a new alert would go: an open incident on its service or on a dependency, or a new one. */
+export type Placement =
+  | { kind: 'join'; incident: OpenIncident; via: 'service' }
+  | { kind: 'join'; incident: OpenIncident; via: 'dependency'; rootService: string }
+  | { kind: 'create'; absorbs: (OpenIncident & { service: string })[] };
+
+/**
+ * Finds where a new (unsuppressed) alert on a service belongs, without changing anything, so the
+ * explain endpoint can ask the same question. In order: the open incident on the service itself
+ * (with activity inside the grouping window, when one is set); else, when dependency correlation
+ * is on, the open incident on a service this one depends on, directly or transitively (the oldest:
+ * the first thing to break is the likely root cause); else a new incident, which absorbs the
+ * untouched automated incidents of the services that depend on this one.
+ */
+export async function placeAlert(tx: Ctx, serviceId: string): Promise<Placement> {
+  const config = tx.config.current;
+  const now = tx.clock.now();
+  const window = config.correlation.group_window;
+  const own = (await openIncidentsOn(tx, [serviceId])).find((i) => window === undefined || i.updated_at >= now - window);
+  if (own) return { kind: 'join', incident: own, via: 'service' };
+  if (!config.correlation.dependencies) return { kind: 'create', absorbs: [] };
+  const graph = serviceGraph(config);
+  const deps = [...(graph.dependencies.get(serviceId) ?? [])];
+  if (deps.length) {
+    const upstream = await openIncidentsOn(tx, deps);
+    const root = upstream.sort((a, b) => a.number - b.number)[0];
+    if (root) return { kind: 'join', incident: root, via: 'dependency', rootService: root.service };
+  }
+  const dependents = [...(graph.dependents.get(serviceId) ?? [])];
+  const absorbs = dependents.length ? (await openIncidentsOn(tx, dependents, { absorbableOnly: true })).sort((a, b) => a.number - b.number) : [];
+  return { kind: 'create', absorbs };
+}
+
+/**
+ * Puts a new alert where placeAlert says: joins the incident (noting a likely root cause, raising
+ * its severity if this alert classifies higher, re-notifying or cancelling a pending auto-resolve
+ * as configured), or opens an incident and absorbs its dependents' incidents. On PostgreSQL the
+ * decision runs under one lock, so an incident on a dependency and one on a dependent opening at
+ * the same moment still meet; SQLite runs one writer at a time anyway.
+ */
+export async function attachToIncident(
+  tx: Ctx,
+  alert: { id: string; integrationId: string; integrationName: string; serviceId: string; dedupKey: string; summary: string; source: string; sourceSeverity: string; detectedAt: number; flapping: boolean },
+  classification: Classification,
+  newIncident: { title: string; description: string },
+): Promise<{ incident: { id: string; number: number }; outcome: 'created' | 'grouped' }> {
+  await lockName(q(tx), tx.db.dialect, 'signals:correlation');
+  const placement = await placeAlert(tx, alert.serviceId);
+  const alertData = { alert_id: alert.id, integration: alert.integrationId, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source };
+
+  if (placement.kind === 'join') {
+    const incident = placement.incident;
+    await q(tx).updateTable('alerts').set({ incident_id: incident.id }).where('id', '=', alert.id).execute();
+    await recordChange(tx, incident, { kind: 'alert_added', body: `Alert from ${alert.integrationName}: ${alert.summary}`, data: alertData });
+    if (placement.via === 'dependency') {
+      await addServiceTo(tx, incident, alert.serviceId);
+      await recordChange(tx, incident, {
+        kind: 'correlated',
+        body: `${alert.serviceId} depends on ${placement.rootService}, which has this open incident: likely root cause ${placement.rootService}`,
+        data: { alert_id: alert.id, service: alert.serviceId, root_cause_service: placement.rootService },
+      });
+    }
+    if (moreSevere(classification.severity, incident.severity)) {
+      await changeSeverity(tx, `INC-${incident.number}`, { severity: classification.severity, reason: `a new alert classifies higher: ${classification.text}` });
+      await scheduleDurationRule(tx, incident.id);
+    }
+    if (await findTimer(tx, AUTO_RESOLVE_TIMER, incident.id)) {
+      await cancelTimer(tx, AUTO_RESOLVE_TIMER, incident.id);
+      if (incident.state === 'monitoring') await transitionIncident(tx, incident.id, 'investigate', { note: 'an alert fired again: auto-resolve cancelled' });
+    }
+    if (incident.state !== 'triggered' && tx.config.current.correlation.renotify_acknowledged) {
+      if (alert.flapping) {
+        await recordChange(tx, incident, { kind: 'renotify_skipped', body: `No re-notification: alert ${alert.dedupKey} is flapping`, data: { alert_id: alert.id } });
+      } else {
+        await recordChange(tx, incident, { kind: 'renotify', body: `New alert on an incident already being handled: responders are notified again`, data: { alert_id: alert.id } });
+      }
+    }
+    return { incident, outcome: 'grouped' };
+  }
+
+  const created = await createIncident(
+    tx,
+    { title: newIncident.title, description: newIncident.description, severity: classification.severity, services: [alert.serviceId], source: 'automated', detected_at: isoTime(alert.detectedAt) },
+    { decision: { text: classification.text, data: { rule: classification.rule, impact: classification.impact } } },
+  );
+  const incident = { id: created.id, number: created.number, state: 'triggered', severity: created.severity, updated_at: tx.clock.now() };
+  await q(tx).updateTable('alerts').set({ incident_id: incident.id }).where('id', '=', alert.id).execute();
+  await recordChange(tx, incident, { kind: 'alert_added', body: `Alert from ${alert.integrationName}: ${alert.summary}`, data: alertData });
+  let severity = classification.severity as string;
+  for (const dependent of placement.absorbs) {
+    await absorb(tx, incident, dependent, alert.serviceId);
+    if (moreSevere(dependent.severity as Severity, severity)) severity = dependent.severity;
+  }
+  if (severity !== classification.severity) {
+    await changeSeverity(tx, `INC-${incident.number}`, { severity: severity as Severity, reason: 'an absorbed incident on a dependent service was more severe' });
+  }
+  await scheduleDurationRule(tx, incident.id);
+  return { incident, outcome: 'created' };
+}
+
+/**
+ * Moves a dependent service's incident into the root-cause incident: its alerts and services come
+ * along, both timelines say so, and the absorbed incident is resolved with `merged_into` set.
+ */
+async function absorb(tx: Ctx, root: OpenIncident, dependent: OpenIncident & { service: string }, rootService: string): Promise<void> {
+  const services = await q(tx).selectFrom('incident_services').select('service_id').where('incident_id', '=', dependent.id).execute();
+  for (const s of services) await addServiceTo(tx, root, s.service_id);
+  await q(tx).updateTable('alerts').set({ incident_id: root.id }).where('incident_id', '=', dependent.id).execute();
+  await q(tx).updateTable('incidents').set({ merged_into: root.id }).where('id', '=', dependent.id).execute();
+  await recordChange(tx, root, {
+    kind: 'absorbed',
+    body: `INC-${dependent.number} on ${dependent.service} merged here: ${dependent.service} depends on ${rootService}, the likely root cause`,
+    data: { absorbed: `INC-${dependent.number}`, service: dependent.service, root_cause_service: rootService },
+  });
+  await cancelTimer(tx, AUTO_RESOLVE_TIMER, dependent.id);
+  await transitionIncident(tx, dependent.id, 'resolve', { note: `merged into INC-${root.number}: its root cause is likely ${rootService}` });
+  await emitEvent(tx, { topic: 'incident.merged', aggregateType: 'incident', aggregateId: dependent.id, payload: { ref: `INC-${dependent.number}`, into: `INC-${root.number}` } });
+}
+
+async function addServiceTo(tx: Ctx, incident: { id: string; number: number }, serviceId: string): Promise<void> {
+  const has = await q(tx).selectFrom('incident_services').select('service_id').where('incident_id', '=', incident.id).where('service_id', '=', serviceId).executeTakeFirst();
+  if (!has) await q(tx).insertInto('incident_services').values({ incident_id: incident.id, incident_number: incident.number, service_id: serviceId, added_at: tx.clock.now() }).execute();
+}
+
+/**
+ * Open incidents on any of the services, newest first, each with the service it was found on.
+ * `absorbableOnly`: opened by automation, still untouched (triggered) and not merged anywhere —
+ * an incident a person has started on is theirs, and is never taken from them.
+ */
+async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbableOnly?: boolean } = {}): Promise<(OpenIncident & { service: string })[]> {
+  let query = q(tx)
+    .selectFrom('incident_services as s')
+    .innerJoin('incidents as i', 'i.id', 's.incident_id')
+    .select(['i.id', 'i.number', 'i.state', 'i.severity', 'i.updated_at', 's.service_id as service'])
+    .where('s.service_id', 'in', serviceIds)
+    .where('i.state', 'in', [...OPEN_STATES])
+    .where('i.merged_into', 'is', null);
+  if (opts.absorbableOnly) query = query.where('i.source', '=', 'automated').where('i.state', '=', 'triggered');
+  const rows = await query.orderBy('i.number', 'desc').limit(100).execute();
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => !seen.has(r.id) && seen.add(r.id))
+    .map((r) => ({ id: r.id, number: Number(r.number), state: r.state, severity: r.severity, updated_at: Number(r.updated_at), service: r.service }));
+}

@@ -1,0 +1,92 @@
+import { q, withTransaction } from '../../db/transaction.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { Ctx } from '../context.ts';
+
+/**
+ * Timers kept in the database: "resolve INC-7 at 10:42 unless an alert fires again", "raise INC-9
+ * to P1 at 11:00 if still open". One per (kind, subject); setting it again moves it. They live in
+ * the same transaction as the change that set them, so a crash or restart never loses one, and
+ * they fire on whichever node polls first (PostgreSQL: row locks with SKIP LOCKED).
+ */
+export interface Timer {
+  kind: string;
+  subject_id: string;
+  due_at: number;
+  data: Record<string, unknown>;
+}
+
+export type TimerHandler = (tx: Ctx, timer: Timer) => Promise<void>;
+
+/** How long a timer whose handler failed waits before it is tried again. */
+const RETRY_MS = 30_000;
+
+export async function setTimer(ctx: Ctx, kind: string, subjectId: string, dueAt: number, data: Record<string, unknown> = {}): Promise<void> {
+  await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).execute();
+  await q(ctx).insertInto('timers').values({ kind, subject_id: subjectId, due_at: dueAt, data: JSON.stringify(data) }).execute();
+}
+
+export async function cancelTimer(ctx: Ctx, kind: string, subjectId: string): Promise<void> {
+  await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).execute();
+}
+
+export async function findTimer(ctx: Pick<Ctx, 'db' | 'trx'>, kind: string, subjectId: string): Promise<Timer | undefined> {
+  const row = await q(ctx).selectFrom('timers').selectAll().where('kind', '=', kind).where('subject_id', '=', subjectId).executeTakeFirst();
+  return row && { ...row, due_at: Number(row.due_at), data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
+/**
+ * Fires every timer due by the clock, oldest first, each in its own transaction with its handler:
+ * the timer row goes in the same commit as what the handler changes, so each fires once. A handler
+ * that throws leaves the timer, moved RETRY_MS later. Returns how many fired.
+ */
+export async function runDueTimers(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { limit?: number; logger?: Logger } = {}): Promise<number> {
+  const now = ctx.clock.now();
+  const due = await q(ctx).selectFrom('timers').select(['kind', 'subject_id']).where('due_at', '<=', now).orderBy('due_at').limit(opts.limit ?? 200).execute();
+  let fired = 0;
+  for (const { kind, subject_id } of due) {
+    try {
+      const ran = await withTransaction(ctx, async (tx) => {
+        let select = q(tx).selectFrom('timers').selectAll().where('kind', '=', kind).where('subject_id', '=', subject_id).where('due_at', '<=', now);
+        if (tx.db.dialect.name === 'postgres') select = select.forUpdate().skipLocked();
+        const row = await select.executeTakeFirst();
+        // Another node took it, or it was moved or cancelled since the scan.
+        if (!row) return false;
+        await q(tx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subject_id).execute();
+        const handler = handlers[kind];
+        if (handler) await handler(tx, { ...row, due_at: Number(row.due_at), data: JSON.parse(row.data) as Record<string, unknown> });
+        else opts.logger?.warn({ kind, subject_id }, 'timer of unknown kind dropped');
+        return true;
+      });
+      if (ran) fired++;
+    } catch (err) {
+      opts.logger?.error({ err, kind, subject_id }, 'timer failed; will retry');
+      await q(ctx).updateTable('timers').set({ due_at: now + RETRY_MS }).where('kind', '=', kind).where('subject_id', '=', subject_id).execute();
+    }
+  }
+  return fired;
+}
+
+/** Polls for due timers every `intervalMs` until stopped; one poll at a time. */
+export function startTimerLoop(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; logger: Logger }): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    running = runDueTimers(ctx, handlers, { logger: opts.logger })
+      .catch((err) => opts.logger.error({ err }, 'timer poll failed'))
+      .finally(() => {
+        if (stopped) return;
+        handle = setTimeout(tick, opts.intervalMs ?? 1000);
+        handle.unref();
+      });
+  };
+  let handle = setTimeout(tick, opts.intervalMs ?? 1000);
+  handle.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(handle);
+      await running;
+    },
+  };
+}
