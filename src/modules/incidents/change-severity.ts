@@ -17,7 +17,14 @@ export async function changeSeverity(ctx: Ctx, ref: string, input: z.input<typeo
     assertNotClosed(row);
     const source = isHuman(tx.actor) ? 'human' : 'automation';
     // Automation (duration rules, reclassification) never overrides a severity a person chose.
-    if (row.severity === data.severity || (source === 'automation' && row.severity_source === 'human')) return loadIncidentView(tx, row.id);
+    if (source === 'automation' && (row.severity === data.severity || row.severity_source === 'human')) return loadIncidentView(tx, row.id);
+    if (row.severity === data.severity) {
+      // A person confirming automation's severity makes it theirs: automation leaves it from now on.
+      if (row.severity_source === 'human') return loadIncidentView(tx, row.id);
+      await q(tx).updateTable('incidents').set({ severity_source: 'human' }).where('id', '=', row.id).execute();
+      await recordChange(tx, row, { kind: 'severity_confirmed', body: `Severity ${row.severity} confirmed: ${data.reason}`, data: { severity: row.severity, reason: data.reason, source } });
+      return loadIncidentView(tx, row.id);
+    }
     await q(tx).updateTable('incidents').set({ severity: data.severity, severity_source: source }).where('id', '=', row.id).execute();
     await recordChange(tx, row, {
       kind: 'severity_changed',

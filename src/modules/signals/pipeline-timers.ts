@@ -36,12 +36,16 @@ export async function afterAlertResolved(tx: Ctx, autoResolve: AutoResolveConfig
   await setTimer(tx, AUTO_RESOLVE_TIMER, incidentId, dueAt, { quiet_period: autoResolve.quiet_period });
 }
 
-/** Sets the duration-rule timer for an open incident's current severity, if a rule covers it. */
+/**
+ * Sets the duration-rule timer for an open incident's current severity, if a rule covers it: the
+ * time counts from now, when the incident reached that severity (a P3 raised to P2 after four hours
+ * is P2 for 30 minutes before it becomes P1, not at once).
+ */
 export async function scheduleDurationRule(tx: Ctx, incidentId: string): Promise<void> {
-  const incident = await q(tx).selectFrom('incidents').select(['severity', 'severity_source', 'created_at', 'state']).where('id', '=', incidentId).executeTakeFirst();
+  const incident = await q(tx).selectFrom('incidents').select(['severity', 'severity_source', 'state']).where('id', '=', incidentId).executeTakeFirst();
   if (!incident || !isOpen(incident.state) || incident.severity_source === 'human') return;
   const rule = tx.config.current.classification.duration_rules.find((r) => r.severity === incident.severity);
-  if (rule) await setTimer(tx, DURATION_TIMER, incidentId, Number(incident.created_at) + rule.open_for, { severity: rule.severity });
+  if (rule) await setTimer(tx, DURATION_TIMER, incidentId, tx.clock.now() + rule.open_for, { severity: rule.severity, open_for: rule.open_for });
 }
 
 const autoResolve: TimerHandler = async (tx, timer) => {
@@ -51,20 +55,17 @@ const autoResolve: TimerHandler = async (tx, timer) => {
 };
 
 /**
- * Applies the duration rule for the incident's current severity, measured from when it opened;
- * a person's severity is never overridden, and the next rule (P1 → P0, say) is scheduled.
+ * Applies the duration rule for the severity the timer was set at, if the incident is still open
+ * at it (any change of severity since set a timer of its own, or was a person's, which automation
+ * never overrides), then schedules the next rule (P1 → P0, say). The rule is read from the config
+ * now, so a reload that drops it stops it.
  */
 const durationRule: TimerHandler = async (tx, timer) => {
-  const incident = await q(tx).selectFrom('incidents').select(['id', 'number', 'severity', 'severity_source', 'created_at', 'state']).where('id', '=', timer.subject_id).executeTakeFirst();
-  if (!incident || !isOpen(incident.state) || incident.severity_source === 'human') return;
+  const incident = await q(tx).selectFrom('incidents').select(['id', 'severity', 'severity_source', 'state']).where('id', '=', timer.subject_id).executeTakeFirst();
+  if (!incident || !isOpen(incident.state) || incident.severity_source === 'human' || incident.severity !== timer.data.severity) return;
   const rule = tx.config.current.classification.duration_rules.find((r) => r.severity === incident.severity);
   if (!rule) return;
-  const dueAt = Number(incident.created_at) + rule.open_for;
-  if (dueAt > tx.clock.now()) {
-    await setTimer(tx, DURATION_TIMER, incident.id, dueAt, { severity: rule.severity });
-    return;
-  }
-  await changeSeverity(tx, incident.id, { severity: rule.raise_to, reason: `open for ${formatDuration(rule.open_for)} at ${rule.severity} (duration rule)` });
+  await changeSeverity(tx, incident.id, { severity: rule.raise_to, reason: `open for ${formatDuration(Number(timer.data.open_for ?? rule.open_for))} at ${rule.severity} (duration rule)` });
   await scheduleDurationRule(tx, incident.id);
 };
 
