@@ -20,6 +20,7 @@ import { grafanaRoutes } from './routes/grafana.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
+import { explainRoutes } from './routes/explain.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...reportRoutes(),
     ...silenceRoutes(),
     ...maintenanceRoutes(),
+    ...explainRoutes(),
     ...alertRoutes(),
   );
   for (const route of routes) register(app, deps, route);

@@ -69,6 +69,7 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
     const view = await createSilence(env.ctx(env.users.admin.actor), { matchers: [{ name: 'matrix', op: '=', value: `d${++seq}` }], duration: '1h', comment: 'matrix' });
     return { params: { id: view.id } };
   },
+  'POST /api/v1/integrations/:id/explain': () => ({ params: { id: 'database-monitoring' }, body: { event_action: 'resolve', dedup_key: 'matrix' } }),
   'POST /api/v1/maintenance-windows': () => ({ body: { title: `Matrix window ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' } }),
   'GET /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
   'DELETE /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),

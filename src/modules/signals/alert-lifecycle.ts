@@ -236,6 +236,12 @@ export interface AlertPlan {
   firing: FiringAlert;
 }
 
+/** A notification checked and mapped before anything is stored: the signal as kept, and its alerts. */
+export interface NotificationPlan {
+  signal: { receivedAt: number; eventAction: string; dedupKey: string | null; payload: string };
+  plans: AlertPlan[];
+}
+
 export interface AlertsResult {
   signal_id: number;
   alerts: { dedup_key: string; outcome: IngestOutcome; alert_id: string | null; incident_id: string | null }[];
@@ -251,7 +257,7 @@ export interface AlertsResult {
 export async function ingestAlerts(
   ctx: Ctx,
   integration: Source,
-  signal: { receivedAt: number; eventAction: string; dedupKey: string | null; payload: string },
+  signal: NotificationPlan['signal'],
   plans: AlertPlan[],
 ): Promise<AlertsResult> {
   return ingestTransaction(ctx, async (tx) => {

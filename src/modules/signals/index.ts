@@ -8,3 +8,4 @@ export * from './schemas.ts';
 export { ingestChange } from './ingest-change.ts';
 export { IntegrationRateLimits } from './rate-limits.ts';
 export { listAlerts, listAlertsQuery, listIncidentAlertsQuery, alertView, alertPage, ALERT_STATUSES, type AlertView, type AlertPage } from './list-alerts.ts';
+export { explainPayload, type AlertExplanation } from './explain.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AlertmanagerIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan } from './alert-lifecycle.ts';
+import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
 import type { IngestOutcome } from './schemas.ts';
 
 /** As PagerDuty's summary limit; the whole annotation stays in the alert's details. */
@@ -55,6 +55,13 @@ export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input:
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is AlertmanagerIntegrationConfig => i.id === integrationId && i.type === 'alertmanager');
   if (!integration) throw notFound('integration', integrationId);
+  const { signal, plans } = planAlertmanager(ctx, integration, input);
+  const result = await ingestAlerts(ctx, integration, signal, plans);
+  return { signal_id: result.signal_id, alerts: result.alerts.map(({ dedup_key, ...rest }) => ({ fingerprint: dedup_key, ...rest })) };
+}
+
+/** An Alertmanager notification checked and mapped, nothing stored: the signal to keep and each alert's plan. */
+export function planAlertmanager(ctx: Pick<Ctx, 'clock' | 'config'>, integration: AlertmanagerIntegrationConfig, input: unknown): NotificationPlan {
   const body = alertmanagerWebhook.parse(input);
   const now = ctx.clock.now();
   const services = new Set(ctx.config.current.services.map((s) => s.id));
@@ -68,8 +75,7 @@ export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input:
     }),
   );
   // The key travels in the Authorization header, never in the body: the body is kept as sent.
-  const result = await ingestAlerts(ctx, integration, { receivedAt: now, eventAction: body.status, dedupKey: body.groupKey, payload: JSON.stringify(input) }, plans);
-  return { signal_id: result.signal_id, alerts: result.alerts.map(({ dedup_key, ...rest }) => ({ fingerprint: dedup_key, ...rest })) };
+  return { signal: { receivedAt: now, eventAction: body.status, dedupKey: body.groupKey, payload: JSON.stringify(input) }, plans };
 }
 
 /** The parts of an alert that Alertmanager and Grafana send alike. */

@@ -2,7 +2,7 @@ import type { GenericField, GenericIntegrationConfig } from '../../config/schema
 import { DomainError, notFound } from '../../lib/errors.ts';
 import { getAtPath, setAtPath } from '../../lib/json-path.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan, type AlertsResult } from './alert-lifecycle.ts';
+import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan, type AlertsResult, type NotificationPlan } from './alert-lifecycle.ts';
 import { SUMMARY_MAX } from './ingest-alertmanager.ts';
 
 /** As for the Events API's dedup_key. */
@@ -29,6 +29,12 @@ export async function ingestGeneric(ctx: Ctx, integrationId: string, input: unkn
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is GenericIntegrationConfig => i.id === integrationId && i.type === 'generic');
   if (!integration) throw notFound('integration', integrationId);
+  const { signal, plans } = planGenericBody(ctx, integration, input);
+  return ingestAlerts(ctx, integration, signal, plans);
+}
+
+/** A generic webhook body checked and mapped, nothing stored: the signal to keep and each alert's plan. */
+export function planGenericBody(ctx: Pick<Ctx, 'clock' | 'config'>, integration: GenericIntegrationConfig, input: unknown): NotificationPlan {
   const isArray = Array.isArray(input);
   const items: unknown[] = isArray ? input : [input];
   if (items.length === 0) throw invalid([{ path: '(body)', message: 'must hold at least one alert' }]);
@@ -50,7 +56,7 @@ export async function ingestGeneric(ctx: Ctx, integrationId: string, input: unkn
   });
   if (issues.length) throw invalid(issues);
   const firing = plans.some((p) => p.status === 'firing');
-  return ingestAlerts(ctx, integration, { receivedAt: now, eventAction: firing ? 'firing' : 'resolved', dedupKey: isArray ? null : plans[0].firing.dedupKey, payload }, plans);
+  return { signal: { receivedAt: now, eventAction: firing ? 'firing' : 'resolved', dedupKey: isArray ? null : plans[0].firing.dedupKey, payload }, plans };
 }
 
 /** One object of the body mapped to Firebreak's terms, or null with its problems added to `issues`. */

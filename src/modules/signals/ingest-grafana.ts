@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { GrafanaIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { ingestAlerts, nonBlank, type AlertsResult } from './alert-lifecycle.ts';
+import { ingestAlerts, nonBlank, type AlertsResult, type NotificationPlan } from './alert-lifecycle.ts';
 import { labelSet, planLabelledAlert, rfc3339 } from './ingest-alertmanager.ts';
 
 /**
@@ -54,6 +54,12 @@ export async function ingestGrafana(ctx: Ctx, integrationId: string, input: unkn
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is GrafanaIntegrationConfig => i.id === integrationId && i.type === 'grafana');
   if (!integration) throw notFound('integration', integrationId);
+  const { signal, plans } = planGrafana(ctx, integration, input);
+  return ingestAlerts(ctx, integration, signal, plans);
+}
+
+/** A Grafana notification checked and mapped, nothing stored: the signal to keep and each alert's plan. */
+export function planGrafana(ctx: Pick<Ctx, 'clock' | 'config'>, integration: GrafanaIntegrationConfig, input: unknown): NotificationPlan {
   const body = grafanaWebhook.parse(input);
   const now = ctx.clock.now();
   const services = new Set(ctx.config.current.services.map((s) => s.id));
@@ -78,5 +84,5 @@ export async function ingestGrafana(ctx: Ctx, integrationId: string, input: unkn
     }),
   );
   // The key travels in the Authorization header, never in the body: the body is kept as sent.
-  return ingestAlerts(ctx, integration, { receivedAt: now, eventAction: body.status, dedupKey: body.groupKey, payload: JSON.stringify(input) }, plans);
+  return { signal: { receivedAt: now, eventAction: body.status, dedupKey: body.groupKey, payload: JSON.stringify(input) }, plans };
 }
