@@ -58,6 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // A malformed %-escape in the path fails before routing; it still gets the documented error body.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   });
   await app.register(cookie);
   // Bodies are JSON only: a text/plain body (what a cross-site HTML form can send) is 415, not parsed.
