@@ -6,14 +6,10 @@
  * 100,000 incidents through the real verbs, then measured over keep-alive HTTP at a fixed
  * concurrency. Each measurement runs 3 times and the median of each figure is reported.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -26,11 +22,7 @@ import { withTransaction } from '../src/db/transaction.ts';
 import { ManualClock } from '../src/lib/clock.ts';
 import { systemActor, type Ctx } from '../src/modules/context.ts';
 import { createIncident, transitionIncident, type LifecycleVerb } from '../src/modules/incidents/index.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/firebreak.js');
-const ADMIN_PASSWORD = 'bench admin password, loopback only';
-const PG_ADMIN_URL = process.env.FIREBREAK_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { BENCH_ADMIN_PASSWORD, createBenchDatabase, intOption, log, logMachine, markdownTable, median, percentile, processCpuSeconds, startBenchServer, type BenchChild } from './support.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -49,11 +41,7 @@ if (opt.help) {
   process.stdout.write('npm run bench:core -- [--engines sqlite,postgres] [--seed 100000] [--creates 5000] [--lists 600] [--rounds 3] [--concurrency 16] [--profile DIR]\n');
   process.exit(0);
 }
-const int = (name: keyof typeof opt, min: number, max: number) => {
-  const n = Number(opt[name]);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}..${max}`);
-  return n;
-};
+const int = (name: 'seed' | 'creates' | 'lists' | 'rounds' | 'concurrency', min: number, max: number) => intOption(name, opt[name], min, max);
 const SEED = int('seed', 0, 2_000_000);
 const CREATES = int('creates', 1, 1_000_000);
 const LISTS = int('lists', 1, 1_000_000);
@@ -61,7 +49,6 @@ const ROUNDS = int('rounds', 1, 25);
 const CONCURRENCY = int('concurrency', 1, 256);
 const ENGINES = opt.engines!.split(',').map((e) => e.trim()) as DialectName[];
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => n.toLocaleString('en-US');
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 const SERVICES = ['web', 'api', 'database', 'auth', 'cache', 'storage', 'checkout', 'work-orders', 'reporting', 'notifications', 'docs'];
@@ -78,33 +65,7 @@ function rng(seed: number) {
   };
 }
 
-// ─── database: create (Postgres) and seed through the real verbs ─────────────────────────────
-
-async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skip: string }> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await admin.connect();
-  } catch (e) {
-    return { skip: `${PG_ADMIN_URL} unreachable (${(e as Error).message})` };
-  }
-  const name = `fbbench_${process.pid}_${Date.now().toString(36)}`;
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
-}
+// ─── database: seed through the real verbs ─────────────────────────────
 
 /**
  * Seeds `count` incidents into a SQLite template with createIncident and transitionIncident, so
@@ -214,49 +175,6 @@ async function copyTemplateToPostgres(templateDir: string, url: string): Promise
   }
 }
 
-// ─── the server child ───────────────────────────────────────────────────────────────────────
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function startServerChild(dataDir: string, databaseUrl: string | null): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await freePort();
-  const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: databaseUrl ?? undefined, FIREBREAK_CONFIG: undefined };
-  const nodeArgs = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${opt.profile}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server not healthy within 60s:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      if (/"level":(50|60)/.test(output)) log(`  server logged errors:\n${output.slice(0, 2000)}`);
-    },
-  };
-}
-
 // ─── HTTP client: node:http with a keep-alive pool of CONCURRENCY sockets ─────────────────────
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
@@ -282,16 +200,13 @@ function call(base: string, method: string, path: string, headers: Record<string
 
 /** Signs in as the bootstrap admin and creates an API token through the API itself. */
 async function apiToken(base: string): Promise<string> {
-  const login = await call(base, 'POST', '/api/v1/auth/login', {}, { handle: 'admin', password: ADMIN_PASSWORD });
+  const login = await call(base, 'POST', '/api/v1/auth/login', {}, { handle: 'admin', password: BENCH_ADMIN_PASSWORD });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.body}`);
   const cookie = String(login.headers['set-cookie']).split(';')[0];
   const created = await call(base, 'POST', '/api/v1/tokens', { cookie }, { name: 'bench', scopes: ['read', 'write'] });
   if (created.status !== 201) throw new Error(`token create failed: ${created.status} ${created.body}`);
   return JSON.parse(created.body).token;
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs `total` jobs with CONCURRENCY workers; returns per-job latencies (ms) and wall time. */
 async function runPool(total: number, job: (i: number) => Promise<void>, concurrency = CONCURRENCY): Promise<{ latencies: number[]; wallMs: number }> {
@@ -324,32 +239,6 @@ interface Round {
   serverCpuPerListMs: number;
   serverCpuPerCreateMs: number;
   storedAtList: number;
-}
-
-/** Share of all CPUs busy over `ms` (from /proc/stat), to tell whether something else is running; NaN off Linux. */
-async function systemBusy(ms: number): Promise<number> {
-  const sample = () => {
-    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-    return { idle: v[3] + v[4], total: v.reduce((a, b) => a + b, 0) };
-  };
-  try {
-    const a = sample();
-    await sleep(ms);
-    const b = sample();
-    return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux; USER_HZ is 100 there). */
-function processCpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function storedCount(base: string, auth: Record<string, string>): Promise<number> {
@@ -420,10 +309,10 @@ async function benchEngine(engine: DialectName, templateDir: string): Promise<Re
   log(`\n== ${engine} ==`);
   const dataDir = mkdtempSync(join(tmpdir(), `firebreak-bench-${engine}-`));
   let pgDb: { url: string; drop(): Promise<void> } | null = null;
-  let server: Awaited<ReturnType<typeof startServerChild>> | null = null;
+  let server: BenchChild | null = null;
   try {
     if (engine === 'postgres') {
-      const created = await createPgDatabase();
+      const created = await createBenchDatabase('fbbench');
       if ('skip' in created) {
         log(`  PostgreSQL SKIPPED: ${created.skip}`);
         return { engine, rounds: [], skipped: created.skip };
@@ -437,7 +326,7 @@ async function benchEngine(engine: DialectName, templateDir: string): Promise<Re
     } else {
       cpSync(templateDir, dataDir, { recursive: true });
     }
-    server = await startServerChild(dataDir, databaseUrl);
+    server = await startBenchServer({ dataDir, databaseUrl, profileDir: opt.profile });
     log(`  server child pid ${server.child.pid} at ${server.url}`);
     const auth = { authorization: `Bearer ${await apiToken(server.url)}` };
     const rounds: Round[] = [];
@@ -459,9 +348,7 @@ async function benchEngine(engine: DialectName, templateDir: string): Promise<Re
 }
 
 const results: Result[] = [];
-log(`firebreak bench:core — ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
-const busy = await systemBusy(2000);
-log(`CPU busy before start: ${(busy * 100).toFixed(0)}% of ${cpus().length} cores${busy > 0.15 ? '  (WARNING: something else is using the CPU; figures will be low and noisy)' : ''}`);
+await logMachine('bench:core');
 log(`seed ${fmt(SEED)}, creates ${fmt(CREATES)}, list requests ${fmt(LISTS)}, concurrency ${CONCURRENCY}, rounds ${ROUNDS} (median reported)`);
 const templateDir = mkdtempSync(join(tmpdir(), 'firebreak-bench-template-'));
 try {
@@ -480,9 +367,7 @@ const rows = results.map((r) => {
   const stored = r.rounds.map((x) => x.storedAtList);
   return [r.engine, fmt(Math.round(m((x) => x.createsPerSec))), m((x) => x.createP50).toFixed(1), m((x) => x.createP99).toFixed(1), m((x) => x.serialListP99).toFixed(1), m((x) => x.fewListP99).toFixed(1), m((x) => x.listP99).toFixed(1), `${fmt(Math.min(...stored))}–${fmt(Math.max(...stored))}`];
 });
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-log(`\n${line(header)}\n|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|\n${rows.map(line).join('\n')}`);
+log(`\n${markdownTable(header, rows, 1)}`);
 for (const r of results) {
   if (r.skipped) continue;
   const m = (f: (x: Round) => number) => median(r.rounds.map(f)).toFixed(2);

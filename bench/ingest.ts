@@ -17,23 +17,18 @@
  * default) both also get N alerts per request (with `--batch-concurrency` clients, 8 by default): Firebreak through its Alertmanager webhook
  * receiver, Alertmanager through `/api/v2/alerts`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import YAML from 'yaml';
 import { EXAMPLE_CONFIG_PATH, formatIssues, loadConfigFile } from '../src/config/load.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/firebreak.js');
-const ADMIN_PASSWORD = 'bench admin password, loopback only';
-const PG_ADMIN_URL = process.env.FIREBREAK_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { startAlertmanager } from '../test/helpers/processes.ts';
+import { BENCH_OUTPUT_LIMIT, benchChild, createBenchDatabase, intOption, log, logMachine, markdownTable, median, percentile, processCpuSeconds, startBenchServer, type BenchChild } from './support.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -66,26 +61,18 @@ if (opt.help) {
   );
   process.exit(0);
 }
-const int = (name: string, value: string | undefined, min: number, max: number) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer ${min}..${max}`);
-  return n;
-};
-const EVENTS = int('events', opt.events, 1, 1_000_000);
-const KEYS = int('keys', opt.keys, 1, 1_000_000);
-const SECONDS = int('seconds', opt.seconds, 1, 3600);
-const ROUNDS = int('rounds', opt.rounds, 1, 25);
-const BATCH = int('batch', opt.batch, 0, 1000);
-const LEVELS = opt.concurrency!.split(',').map((c) => int('concurrency', c.trim(), 1, 1024));
-const BATCH_LEVELS = opt['batch-concurrency']!.split(',').map((c) => int('batch-concurrency', c.trim(), 1, 1024));
+const EVENTS = intOption('events', opt.events, 1, 1_000_000);
+const KEYS = intOption('keys', opt.keys, 1, 1_000_000);
+const SECONDS = intOption('seconds', opt.seconds, 1, 3600);
+const ROUNDS = intOption('rounds', opt.rounds, 1, 25);
+const BATCH = intOption('batch', opt.batch, 0, 1000);
+const LEVELS = opt.concurrency!.split(',').map((c) => intOption('concurrency', c.trim(), 1, 1024));
+const BATCH_LEVELS = opt['batch-concurrency']!.split(',').map((c) => intOption('batch-concurrency', c.trim(), 1, 1024));
 const ENGINES = opt.engines!.split(',').map((e) => e.trim()).filter(Boolean);
 for (const e of ENGINES) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`--engines: unknown engine ${e}`);
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
-const percentile = (sorted: ArrayLike<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** Wall-clock time in fractional epoch ms: comparable with the server's Date.now() stamps (same host clock). */
 const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -183,78 +170,7 @@ const webhookRequests = (alerts: BenchAlert[], perRequest: number) => {
   );
 };
 
-// ─── processes: Firebreak, Alertmanager, PostgreSQL database ────────────────────────────────
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (Linux; USER_HZ is 100 there). */
-function processCpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Share of all CPUs busy over `ms` (from /proc/stat), to tell whether something else is running; NaN off Linux. */
-async function systemBusy(ms: number): Promise<number> {
-  const sample = () => {
-    const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-    return { idle: v[3] + v[4], total: v.reduce((a, b) => a + b, 0) };
-  };
-  try {
-    const a = sample();
-    await sleep(ms);
-    const b = sample();
-    return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-interface Child {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Spawns a server, waits until `readyPath` answers 2xx, and stops it with SIGTERM (SIGKILL after 15 s). */
-async function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, port: number, readyPath: string): Promise<Child> {
-  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-200_000)));
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-200_000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-    if (await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} not ready within 60s:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      if (/"level":(50|60)/.test(output)) log(`  ${name} logged errors:\n${output.slice(0, 2000)}`);
-    },
-  };
-}
+// ─── processes: Firebreak and Alertmanager ──────────────────────────────────────────────────
 
 /**
  * The example organisation with its integrations replaced: one events_v2 integration per
@@ -277,56 +193,15 @@ function writeBenchConfig(dir: string): string {
   return file;
 }
 
-async function startFirebreak(dataDir: string, configFile: string, databaseUrl: string | null): Promise<Child> {
-  const port = await freePort();
-  const env = { ...process.env, LOG_LEVEL: 'warn', FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_URL: databaseUrl ?? undefined, FIREBREAK_CONFIG: configFile };
-  const nodeArgs = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${opt.profile}`] : [];
-  return startChild('firebreak', process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], env, port, '/healthz');
-}
-
 /**
  * Alertmanager on loopback with clustering off and one receiver that sends nothing: the cost
  * measured is taking alerts in (validation, the in-memory store, routing into groups), which is
  * what Firebreak's ingestion is compared with.
  */
-async function startAlertmanager(dir: string): Promise<Child> {
-  const port = await freePort();
+async function startBlackholeAlertmanager(dir: string): Promise<BenchChild> {
   const config = join(dir, 'alertmanager.yml');
   writeFileSync(config, ['route:', '  receiver: blackhole', "  group_by: ['alertname', 'service']", 'receivers:', '  - name: blackhole', ''].join('\n'));
-  return startChild(
-    'alertmanager',
-    opt.alertmanager!,
-    [`--config.file=${config}`, `--storage.path=${join(dir, 'am-data')}`, '--cluster.listen-address=', `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    process.env,
-    port,
-    '/-/ready',
-  );
-}
-
-async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skip: string }> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await admin.connect();
-  } catch (e) {
-    return { skip: `${PG_ADMIN_URL} unreachable (${(e as Error).message})` };
-  }
-  const name = `fbbench_ingest_${process.pid}_${Date.now().toString(36)}`;
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
+  return benchChild('alertmanager', await startAlertmanager({ binary: opt.alertmanager!, configFile: config, storageDir: join(dir, 'am-data'), outputLimit: BENCH_OUTPUT_LIMIT }));
 }
 
 // ─── HTTP client: keep-alive sockets, requests serialised beforehand ────────────────────────
@@ -629,9 +504,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 const workDir = mkdtempSync(join(tmpdir(), 'firebreak-bench-ingest-'));
 
-log(`firebreak bench:ingest — ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
-const busy = await systemBusy(2000);
-log(`CPU busy before start: ${(busy * 100).toFixed(0)}% of ${cpus().length} cores${busy > 0.15 ? '  (WARNING: something else is using the CPU; figures will be low and noisy)' : ''}`);
+await logMachine('bench:ingest');
 log(
   `per step: ${fmt(EVENTS)} alerts over ${fmt(KEYS)} new dedup keys, ${SERVICES.length} services; clients ${LEVELS.join(', ')}; ` +
     `${BATCH ? `batched rows: ${BATCH} alerts/request, clients ${BATCH_LEVELS.join(', ')}; ` : ''}rounds ${ROUNDS} (median reported)`,
@@ -647,7 +520,7 @@ try {
     log(`  Alertmanager SKIPPED: ${opt.alertmanager} not found. Install it with \`apt-get install prometheus-alertmanager\` (or pass --alertmanager PATH) for the Firebreak/Alertmanager ratio.`);
     notes.push(`Alertmanager skipped: ${opt.alertmanager} not found (apt-get install prometheus-alertmanager); no ratio.`);
   } else {
-    const am = await startAlertmanager(workDir);
+    const am = await startBlackholeAlertmanager(workDir);
     try {
       const version = await fetch(`${am.url}/api/v2/status`).then((r) => r.json() as Promise<{ versionInfo?: { version?: string } }>, () => ({}) as { versionInfo?: { version?: string } });
       log(`  alertmanager ${version.versionInfo?.version ?? '?'} pid ${am.child.pid} at ${am.url}`);
@@ -661,11 +534,11 @@ try {
     log(`\n== Firebreak on ${engine} ==`);
     const dataDir = mkdtempSync(join(workDir, `${engine}-`));
     let pgDb: { url: string; drop(): Promise<void> } | null = null;
-    let server: Child | null = null;
+    let server: BenchChild | null = null;
     let reader: Reader | null = null;
     try {
       if (engine === 'postgres') {
-        const created = await createPgDatabase();
+        const created = await createBenchDatabase('fbbench_ingest');
         if ('skip' in created) {
           log(`  PostgreSQL SKIPPED: ${created.skip}`);
           notes.push(`PostgreSQL skipped: ${created.skip}`);
@@ -673,7 +546,7 @@ try {
         }
         pgDb = created;
       }
-      server = await startFirebreak(dataDir, configFile, pgDb?.url ?? null);
+      server = await startBenchServer({ dataDir, databaseUrl: pgDb?.url ?? null, configFile, profileDir: opt.profile });
       reader = await openReader(engine, dataDir, pgDb?.url ?? null);
       log(`  server child pid ${server.child.pid} at ${server.url}`);
       rows.push(...(await measure('firebreak', engine, { base: new URL(server.url), pid: server.child.pid, reader }, pdRequests, BATCH ? (a) => webhookRequests(a, BATCH) : null)));
@@ -709,9 +582,7 @@ const cells = rows.map((r) => {
   ];
 });
 if (cells.length) {
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => `| ${c.map((x, i) => (i < 2 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(' | ')} |`;
-  log(`\n${line(header)}\n|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|\n${cells.map(line).join('\n')}`);
+  log(`\n${markdownTable(header, cells, 2)}`);
 }
 log(
   `\nmedian of ${ROUNDS} rounds per figure. events/s: accepted alerts (2xx) per second of wall time, closed loop with the given number of keep-alive clients.\n` +

@@ -14,6 +14,9 @@ import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
 import { systemActor } from './modules/context.ts';
 
+/** How long shutdown waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 export interface Server {
@@ -75,7 +78,17 @@ export async function startServer(
       url,
       close: () =>
         (closing ??= (async () => {
-          await app.close();
+          // In-flight requests finish; keep-alive connections are closed as soon as they are idle
+          // (else a client's idle pool holds shutdown for the 72 s keep-alive timeout), and any
+          // still open after the grace period are cut.
+          const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+          const cutOff = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          try {
+            await app.close();
+          } finally {
+            clearInterval(closeIdle);
+            clearTimeout(cutOff);
+          }
           await timers.stop();
           await db.close();
         })()),

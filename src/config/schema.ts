@@ -231,6 +231,13 @@ const flappingSchema = z.strictObject({
   window: duration.default(30 * 60_000),
 });
 
+/**
+ * Signal intake. A receiver stores each signal durably, then waits up to `wait_for_processing`
+ * for it to be applied before answering: at ordinary rates the sender's 2xx comes after the
+ * incident exists; in a storm the answer is not held up by the work queued ahead of it.
+ */
+const ingestSchema = z.strictObject({ wait_for_processing: duration.default(50) });
+
 /** In-app user reports: how they group per service and when a group opens an incident. */
 const reportsSchema = z.strictObject({
   window: duration.default(15 * 60_000),
@@ -261,6 +268,7 @@ export const configSchema = z
     classification: classificationSchema.default({ rules: [], impact_thresholds: { P0: 80, P1: 60, P2: 35 }, duration_rules: [] }),
     correlation: correlationSchema.default({ dependencies: true, renotify_acknowledged: false }),
     flapping: flappingSchema.default({ changes: 6, window: 30 * 60_000 }),
+    ingest: ingestSchema.default({ wait_for_processing: 50 }),
   });
 
 /**
@@ -450,6 +458,7 @@ export interface FirebreakConfig {
   classification: ClassificationConfig;
   correlation: CorrelationConfig;
   flapping: FlappingConfig;
+  ingest: RawConfig['ingest'];
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -492,6 +501,7 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     classification: raw.classification,
     correlation: raw.correlation,
     flapping: raw.flapping,
+    ingest: raw.ingest,
   };
 }
 

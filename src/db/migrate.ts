@@ -9,6 +9,7 @@ import * as m0002 from './migrations/0002-signals.ts';
 import * as m0003 from './migrations/0003-reports.ts';
 import * as m0004 from './migrations/0004-silences.ts';
 import * as m0005 from './migrations/0005-pipeline.ts';
+import * as m0006 from './migrations/0006-signal-queue.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -19,6 +20,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0003-reports', m0003],
   ['0004-silences', m0004],
   ['0005-pipeline', m0005],
+  ['0006-signal-queue', m0006],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -148,6 +148,12 @@ export interface SignalsTable {
   dedup_key: string | null;
   /** The event as JSON text. */
   payload: string;
+  /** What applying it does (JSON WorkItem[]); null for change events and for signals stored before 0006. */
+  work: string | null;
+  /** When the signal processor applied it; null while it waits. */
+  processed_at: number | null;
+  /** Why its work could not be applied, if it could not. */
+  error: string | null;
 }
 
 /** One alert per (integration, dedup_key) while open; resolved alerts are kept. */

@@ -8,7 +8,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createLoginLimiters } from '../modules/auth/index.ts';
 import { requireRole, type Ctx } from '../modules/context.ts';
-import { IntegrationRateLimits } from '../modules/signals/index.ts';
+import { IntegrationRateLimits, SignalProcessor } from '../modules/signals/index.ts';
 import { ANONYMOUS, authenticateRequest } from './authenticate.ts';
 import { errorHandler } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
@@ -18,6 +18,7 @@ import { assertStorableText } from './storable-text.ts';
 import { alertmanagerRoutes } from './routes/alertmanager.ts';
 import { grafanaRoutes } from './routes/grafana.ts';
 import { webhookRoutes } from './routes/webhook.ts';
+import { createIntake } from './intake.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
 import { explainRoutes } from './routes/explain.ts';
@@ -38,6 +39,11 @@ export interface AppDeps {
   version: string;
   /** See Settings.trustProxy. */
   trustProxy?: boolean | number | string;
+  /**
+   * How long a receiver waits for its signal to be applied before answering (it is durable
+   * either way); overrides the config's `ingest.wait_for_processing`. Tests wait for every signal.
+   */
+  ingestWaitMs?: number;
 }
 
 /** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
@@ -76,8 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  // One set of per-integration limits for every alert receiver of this app (node).
-  const integrationLimits = new IntegrationRateLimits();
+  // One set of per-integration limits and one signal processor for every alert receiver of this app (node).
+  const signals = new SignalProcessor(deps);
+  signals.start();
+  app.addHook('onClose', () => signals.stop());
+  const intake = createIntake(new IntegrationRateLimits(), signals, () => deps.ingestWaitMs ?? deps.config.current.ingest.wait_for_processing);
   const routes: RouteDef[] = [];
   routes.push(
     ...healthRoutes(deps, {
@@ -88,8 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...userRoutes(),
     ...serviceRoutes(),
     ...incidentRoutes(),
-    ...alertmanagerRoutes(integrationLimits),
-    ...grafanaRoutes(integrationLimits),
+    ...alertmanagerRoutes(intake),
+    ...grafanaRoutes(intake),
     ...reportRoutes(),
     ...silenceRoutes(),
     ...maintenanceRoutes(),
@@ -99,13 +108,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
   // cross-site forms: it acts only on the integration key, never on a cookie.
-  const webhooks = webhookRoutes(integrationLimits);
+  const webhooks = webhookRoutes(intake);
   routes.push(...webhooks);
   await app.register(async (scope) => {
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
     for (const route of webhooks) register(scope, deps, route);
   });
-  await app.register(eventsApiRoutes(deps, integrationLimits));
+  await app.register(eventsApiRoutes(deps, intake));
   return { app, routes };
 }
 

@@ -27,5 +27,14 @@ export function createMetrics(db: Database) {
       for (const r of await countIncidentsByStateAndSeverity({ db })) this.set({ state: r.state, severity: r.severity }, r.n);
     },
   });
+  new Gauge({
+    name: 'firebreak_signals_pending',
+    help: 'Accepted signals not yet applied (the signal processor backlog); stays near 0 unless a storm is queueing work',
+    registers: [registry],
+    async collect() {
+      const { n } = await db.kysely.selectFrom('signals').select((eb) => eb.fn.countAll().as('n')).where('processed_at', 'is', null).executeTakeFirstOrThrow();
+      this.set(Number(n));
+    },
+  });
   return { registry, httpDuration };
 }

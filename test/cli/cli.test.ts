@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
+import { FIREBREAK_BIN, freePort, isolatedEnv, REPO_ROOT, startFirebreakServer, type ChildServer } from '../helpers/processes.ts';
 
 // The real binary against a real server on loopback, on each engine: what a user types.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/firebreak.js');
 const ADMIN_PASSWORD = 'cli test admin password';
-
-/** The outer environment minus anything that would point the CLI somewhere else. */
-function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(FIREBREAK_|DATABASE_URL$|PORT$|HOST$|TZ$)/.test(k)) env[k] = v;
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
-}
 
 interface Run {
   code: number;
@@ -32,27 +21,18 @@ let dbEnv: Record<string, string> = {};
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: baseEnv({ ...dbEnv, ...env }), timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [FIREBREAK_BIN, ...args], { cwd: REPO_ROOT, env: isolatedEnv({ ...dbEnv, ...env }), timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real binary, real server) [${dialect}]`, { skip }, () => {
   let dir: string;
   let dropDatabase = async () => {};
   let url: string;
-  let server: ChildProcess | undefined;
-  let serverLog = '';
+  let server: ChildServer | undefined;
   let token: string;
   /** Environment for client commands: the server and an API token. */
   let client: Record<string, string>;
@@ -65,23 +45,8 @@ for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real bi
       dbEnv = { DATABASE_URL: fresh.url };
       dropDatabase = fresh.drop;
     }
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir], {
-      cwd: ROOT,
-      env: baseEnv({ ...dbEnv, FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout!.on('data', (d) => (serverLog += d));
-    server.stderr!.on('data', (d) => (serverLog += d));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited (${server.exitCode}):\n${serverLog}`);
-      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not become healthy within 60s:\n${serverLog}`);
-      await sleep(100);
-    }
+    server = await startFirebreakServer({ dataDir: dir, env: isolatedEnv({ ...dbEnv, FIREBREAK_ADMIN_PASSWORD: ADMIN_PASSWORD }) });
+    url = server.url;
     const created = await run(['token', 'create', '--name', 'cli-test', '--data-dir', dir, '--json']);
     assert.equal(created.code, 0, created.stderr);
     token = JSON.parse(created.stdout).token;
@@ -90,12 +55,7 @@ for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real bi
   });
 
   after(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
+    await server?.stop(10_000);
     await dropDatabase();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -1,46 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { FIREBREAK_BIN, freePort, isolatedEnv, REPO_ROOT, waitFor } from '../helpers/processes.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'sighup-test-admin-password';
 
 const config = (services: string[]) =>
   `organisation:\n  name: Reload Org\nservices:\n${services.map((id) => `  - id: ${id}\n    name: Service ${id}\n    tier: p1\n`).join('')}`;
 const INVALID = `organisation:\n  name: Reload Org\nservices:\n  - id: alpha\n    name: Alpha\n    tier: p7\n  - id: beta\n    name: Beta\n    tier: p1\n    depends_on: [nowhere]\n`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The parent's environment without anything that would point the server elsewhere. */
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_URL|FIREBREAK_|PORT$|HOST$|LOG_LEVEL$)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
+/** A reload shows in the log within milliseconds: poll often, and give up well before the default minute. */
+const waitBriefly = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>) => waitFor(what, probe, { timeoutMs: 15_000, intervalMs: 50 });
 
 interface LogLine {
   level: number;
@@ -74,15 +47,15 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
     writeFileSync(configPath, config(['alpha', 'beta']));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['bin/firebreak.js', 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--config', configPath], {
-      cwd: ROOT,
-      env: cleanEnv({ FIREBREAK_ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' }),
+    child = spawn(process.execPath, [FIREBREAK_BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--config', configPath], {
+      cwd: REPO_ROOT,
+      env: isolatedEnv({ FIREBREAK_ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    await waitFor('/healthz', async () => {
+    await waitBriefly('/healthz', async () => {
       if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${stdout}\n${stderr}`);
       try {
         return (await fetch(`${base}/healthz`)).status === 200 || undefined;
@@ -101,7 +74,7 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
   });
 
   test('the server started with the file and logs as JSON lines', async () => {
-    const listening = await waitFor('listening log', () => logs().find((l) => l.msg === 'firebreak listening'));
+    const listening = await waitBriefly('listening log', () => logs().find((l) => l.msg === 'firebreak listening'));
     assert.equal(listening.config, configPath);
     assert.equal(listening.organisation, 'Reload Org');
     assert.equal(listening.database, 'sqlite');
@@ -121,7 +94,7 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
     writeFileSync(configPath, INVALID);
     const before = logs().length;
     child.kill('SIGHUP');
-    const line = await waitFor('reload refusal in the log', () => logs().slice(before).find((l) => /NOT reloaded/.test(l.msg)));
+    const line = await waitBriefly('reload refusal in the log', () => logs().slice(before).find((l) => /NOT reloaded/.test(l.msg)));
     assert.equal(line.level, 50, 'logged as an error');
     assert.match(line.msg, /configuration NOT reloaded, keeping the last good one/);
     assert.match(line.msg, new RegExp(`${configPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+ services\\[0\\]\\.tier`));
@@ -137,7 +110,7 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
     writeFileSync(configPath, config(['alpha', 'beta', 'gamma']));
     const before = logs().length;
     child.kill('SIGHUP');
-    const line = await waitFor('reload in the log', () => logs().slice(before).find((l) => l.msg === 'configuration reloaded'));
+    const line = await waitBriefly('reload in the log', () => logs().slice(before).find((l) => l.msg === 'configuration reloaded'));
     assert.equal(line.level, 30);
     assert.equal(line.config, configPath);
     assert.deepEqual(await services(), ['alpha', 'beta', 'gamma']);

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { DialectName } from '../../src/db/dialect.ts';
+import { createThrowawayDatabase } from './postgres.ts';
 
 /** Admin connection used to create and drop one database per test file. */
 export const PG_ADMIN_URL = process.env.FIREBREAK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,20 +43,5 @@ if (pgProblem && wanted.includes('postgres') && !process.env.FIREBREAK_PG_SKIP_N
 export async function freshDatabaseUrl(dialect: DialectName, testFile: string, dir: string): Promise<{ url: string; drop(): Promise<void> }> {
   const tag = `${basename(fileURLToPath(testFile)).replace(/\W+/g, '_').slice(0, 30)}_${process.pid}_${randomBytes(3).toString('hex')}`.toLowerCase();
   if (dialect === 'sqlite') return { url: `sqlite:${dir}/${tag}.db`, drop: async () => {} };
-  const name = `fbt_${tag}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
+  return createThrowawayDatabase(PG_ADMIN_URL, `fbt_${tag}`);
 }

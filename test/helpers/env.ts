@@ -19,6 +19,11 @@ import { transitionIncident } from '../../src/modules/incidents/index.ts';
 import { freshDatabaseUrl } from './dialects.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+/**
+ * Receivers in tests wait for their signal to be applied before answering, however slow the
+ * machine, so a test can read what a 2xx implies (production waits a bounded time; see ingest).
+ */
+export const TEST_INGEST_WAIT_MS = 60_000;
 
 export interface TestEnv {
   dialect: DialectName;
@@ -76,7 +81,7 @@ export interface TestApp {
 
 /** The HTTP app over a test env, with a session cookie per role and an admin-scoped API token. */
 export async function createTestApp(env: TestEnv): Promise<TestApp> {
-  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test' });
+  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS });
   await app.ready();
   const cookieFor = async (handle: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle, password: TEST_PASSWORD } });
@@ -130,7 +135,20 @@ export function useTestApp(dialect: DialectName, testFile: string, set: (env: Te
 export async function buildAppWithCapturedLogs(env: TestEnv): Promise<{ app: FastifyInstance; logs: () => string }> {
   let logs = '';
   const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
-  const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test' });
+  const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'trace', destination: sink }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS });
   await app.ready();
   return { app, logs: () => logs };
+}
+
+/**
+ * Polls until the newest signal has been set aside with an error: its work failed, was retried
+ * (about a second in all) and was then kept aside with why.
+ */
+export async function waitForNewestSignalSetAside(env: TestEnv) {
+  for (let i = 0; i < 200; i++) {
+    const row = await env.db.kysely.selectFrom('signals').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    if (row.error !== null) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the failing signal was never set aside');
 }

@@ -131,6 +131,7 @@ for (const { name, skip } of DIALECTS) {
         const text = res.body;
         assert.match(text, /^# TYPE firebreak_http_request_duration_seconds histogram$/m);
         assert.match(text, /^# TYPE firebreak_incidents gauge$/m);
+        assert.match(text, /^firebreak_signals_pending 0$/m, 'every accepted signal has been applied');
         assert.match(text, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
         const samples = parseMetrics(text);
         const lag = samples.find((s) => s.name === 'nodejs_eventloop_lag_seconds');

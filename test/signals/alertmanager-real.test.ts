@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/build-app.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
+import { startAlertmanager, waitFor, type ChildServer } from '../helpers/processes.ts';
 import { EXAMPLE_AM_KEY, EXAMPLE_AM_URL } from './receiver-kit.ts';
 
 /*
@@ -28,24 +26,6 @@ if (missing && REQUIRED) throw new Error(`FIREBREAK_REQUIRE_ALERTMANAGER=1 but $
 const INTEGRATION = 'prometheus';
 const PER_SERVICE = 20;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 interface PostedAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -58,9 +38,7 @@ describe('a real Prometheus Alertmanager posting to Firebreak [sqlite]', { skip:
   let env: TestEnv;
   let app: FastifyInstance;
   let dir: string;
-  let am: ChildProcess | undefined;
-  let amUrl: string;
-  let amLog = '';
+  let am: ChildServer | undefined;
   const startedAt = new Date(Date.now() - 5 * 60_000);
   // Two services, two alert names: Alertmanager makes two groups (group_by alertname, service).
   // Neither service depends on the other, so dependency correlation keeps their incidents apart.
@@ -77,7 +55,7 @@ describe('a real Prometheus Alertmanager posting to Firebreak [sqlite]', { skip:
 
   const firebreakAlerts = () => env.db.kysely.selectFrom('alerts').selectAll().where('integration_id', '=', INTEGRATION).execute();
   const postToAlertmanager = async (body: PostedAlert[]) => {
-    const res = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${am!.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(res.status, 200, await res.text());
   };
 
@@ -108,24 +86,11 @@ receivers:
             credentials: ${EXAMPLE_AM_KEY}
 `,
     );
-    const amPort = await freePort();
-    amUrl = `http://127.0.0.1:${amPort}`;
-    am = spawn(BINARY, [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    am.stdout!.on('data', (d) => (amLog += d));
-    am.stderr!.on('data', (d) => (amLog += d));
-    await waitFor('Alertmanager to be ready', async () => {
-      if (am!.exitCode !== null) throw new Error(`alertmanager exited (${am!.exitCode}):\n${amLog}`);
-      return (await fetch(`${amUrl}/-/ready`).then((r) => r.ok, () => false)) || undefined;
-    });
+    am = await startAlertmanager({ binary: BINARY, configFile: config, storageDir: join(dir, 'data') });
   });
 
   after(async () => {
-    if (am && am.exitCode === null) {
-      const exited = new Promise((r) => am!.once('exit', r));
-      am.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (am.exitCode === null) am.kill('SIGKILL');
-    }
+    await am?.stop(5000);
     await app?.close();
     await env?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -134,11 +99,11 @@ receivers:
   test('firing: every alert arrives with its fingerprint as the key, one incident per service, labels and times kept', async () => {
     await postToAlertmanager(alerts);
     // Alertmanager's own view: the fingerprint it computed for each alert.
-    const amView = (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as { fingerprint: string; labels: Record<string, string> }[];
+    const amView = (await (await fetch(`${am!.url}/api/v2/alerts`)).json()) as { fingerprint: string; labels: Record<string, string> }[];
     assert.equal(amView.length, alerts.length, JSON.stringify(amView).slice(0, 500));
     const fingerprintOf = new Map(amView.map((a) => [a.labels.instance, a.fingerprint]));
 
-    const stored = await waitFor(`${alerts.length} alerts in Firebreak (Alertmanager log: ${amLog})`, async () => {
+    const stored = await waitFor(`${alerts.length} alerts in Firebreak (Alertmanager log: ${am!.output()})`, async () => {
       const rows = await firebreakAlerts();
       return rows.length >= alerts.length ? rows : undefined;
     });
@@ -193,7 +158,7 @@ receivers:
   test('resolved: the same alerts with endsAt in the past are resolved in Firebreak (send_resolved)', async () => {
     const endsAt = new Date(Date.now() - 1000).toISOString();
     await postToAlertmanager(alerts.map((a) => ({ ...a, endsAt })));
-    const stored = await waitFor(`all alerts resolved in Firebreak (Alertmanager log: ${amLog})`, async () => {
+    const stored = await waitFor(`all alerts resolved in Firebreak (Alertmanager log: ${am!.output()})`, async () => {
       const rows = await firebreakAlerts();
       return rows.every((a) => a.status === 'resolved') ? rows : undefined;
     });

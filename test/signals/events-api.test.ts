@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { buildAppWithCapturedLogs, resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration (database service, critical → P0). */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -291,7 +291,7 @@ for (const { name, skip } of DIALECTS) {
       assert.deepEqual(await counts(), before);
     });
 
-    test('a failure mid-ingest leaves nothing behind, not even the signal (500 in PagerDuty shape)', async () => {
+    test('a failure while applying an accepted event: nothing half-written, the signal kept with its error, the next event applies', async () => {
       const k = env.db.kysely;
       if (name === 'sqlite') {
         await sql.raw(`create trigger fb_test_fail before insert on outbox when new.topic = 'incident.alert_added' begin select raise(abort, 'boom: injected failure'); end`).execute(k);
@@ -301,15 +301,19 @@ for (const { name, skip } of DIALECTS) {
       }
       const before = await counts();
       let res: LightMyRequestResponse;
+      let signal;
       try {
         res = await send(trigger({ dedup_key: 'doomed' }));
+        // The event was durable before the 202; applying it fails, is retried, then set aside.
+        signal = await waitForNewestSignalSetAside(env);
       } finally {
         await sql.raw(name === 'sqlite' ? 'drop trigger fb_test_fail' : 'drop trigger fb_test_fail on outbox').execute(k);
       }
-      assert.equal(res.statusCode, 500, res.body);
-      assert.equal(res.json().status, 'error');
-      assert.deepEqual(await counts(), before);
-      // The sender retries on 5xx, and then it goes through.
+      accepted(res);
+      assert.match(signal.error!, /boom: injected failure/);
+      assert.equal(signal.dedup_key, 'doomed');
+      assert.deepEqual(await counts(), { ...before, signals: before.signals + 1 }, 'the work rolled back whole: no alert, incident or timeline entry');
+      // The sender's next event for the key applies normally.
       accepted(await send(trigger({ dedup_key: 'doomed' })));
       assert.equal((await alertsFor('doomed')).length, 1);
     });

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { FirebreakConfig } from '../../src/config/schema.ts';
-import { file } from '../config/integration-fixtures.ts';
+import { CLOUDWATCH_KEY as CW_KEY, CLOUDWATCH_SNS_INTEGRATION, file } from '../config/integration-fixtures.ts';
 import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /*
@@ -34,23 +34,8 @@ const PD_KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
 const AM_KEY = '4d7e2a91c03b58f6e1a9d2c47b805f3e';
 const GRAFANA_KEY = '9b3e61f0a7c24d58e0b1c6a3f9d27e45';
 const DATADOG_KEY = 'e57a0c2d9f184b36a2c8d1e0f4b79a63';
-/** Added by this suite: a generic integration that parses JSON embedded in a string (SNS style). */
-const CW_KEY = 'c10d7a1e5b9f4e2a8d3c6b0f7e1a2d94';
+/** CW_KEY is added by this suite: a generic integration that parses JSON embedded in a string (SNS style). */
 const KEYS = [PD_KEY, AM_KEY, GRAFANA_KEY, DATADOG_KEY, CW_KEY];
-const CLOUDWATCH = `  - id: cloudwatch
-    name: CloudWatch via SNS
-    type: generic
-    key: ${CW_KEY}
-    service: database
-    parse_json: [Message]
-    mapping:
-      summary: Message.AlarmName
-      dedup_key: Message.AlarmArn
-      status: Message.NewStateValue
-      timestamp: Message.StateChangeTime
-      source: Message.Trigger.Namespace
-      severity: Message.Trigger.Dimensions[0].value
-`;
 const SERVICES = ['web', 'api', 'database', 'auth', 'cache', 'storage', 'checkout', 'work-orders', 'reporting', 'notifications', 'docs'];
 const ERROR_CODES = new Set([
   'VALIDATION_FAILED', 'INVALID_JSON', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'UNAUTHENTICATED', 'FORBIDDEN',
@@ -485,7 +470,7 @@ describe('signal receivers under fuzzed input [sqlite]', () => {
 
   before(async () => {
     env = await createTestEnv('sqlite', import.meta.url);
-    const extra = parseConfigText(file(CLOUDWATCH), {});
+    const extra = parseConfigText(file(CLOUDWATCH_SNS_INTEGRATION), {});
     assert.ok(extra.ok, JSON.stringify(extra));
     const base = env.config.current;
     // Limits high enough that the run is about validation, not throttling (tens of thousands of
@@ -502,6 +487,12 @@ describe('signal receivers under fuzzed input [sqlite]', () => {
     const now = env.clock.now();
     const recent = new Date(now - 60_000).toISOString();
     const bearerJson = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+    /** One firing alert in the notification shape Alertmanager (version 4) and Grafana (version 1) share. */
+    const firingNotification = (url: string, key: string, version: string) => ({
+      url,
+      headers: bearerJson(key),
+      payload: JSON.stringify({ version, groupKey: 'g', status: 'firing', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'After' }, startsAt: recent, fingerprint: 'after-fuzz' }] }),
+    });
     endpoints = [
       {
         name: 'Events API v2 POST /v2/enqueue',
@@ -519,21 +510,13 @@ describe('signal receivers under fuzzed input [sqlite]', () => {
         name: 'Alertmanager webhook',
         requests: alertmanagerRequests(now),
         check: (res) => checkApi(res, alertsOk),
-        valid: () => ({
-          url: '/api/v1/integrations/prometheus/alertmanager',
-          headers: bearerJson(AM_KEY),
-          payload: JSON.stringify({ version: '4', groupKey: 'g', status: 'firing', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'After' }, startsAt: recent, fingerprint: 'after-fuzz' }] }),
-        }),
+        valid: () => firingNotification('/api/v1/integrations/prometheus/alertmanager', AM_KEY, '4'),
       },
       {
         name: 'Grafana webhook',
         requests: grafanaRequests(now),
         check: (res) => checkApi(res, alertsOk),
-        valid: () => ({
-          url: '/api/v1/integrations/grafana/grafana',
-          headers: bearerJson(GRAFANA_KEY),
-          payload: JSON.stringify({ version: '1', groupKey: 'g', status: 'firing', receiver: 'r', alerts: [{ status: 'firing', labels: { alertname: 'After' }, startsAt: recent, fingerprint: 'after-fuzz' }] }),
-        }),
+        valid: () => firingNotification('/api/v1/integrations/grafana/grafana', GRAFANA_KEY, '1'),
       },
       {
         name: 'generic webhook',

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { parseConfigText } from '../../src/config/load.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
-import { file } from '../config/integration-fixtures.ts';
+import { CLOUDWATCH_KEY as CW_KEY, CLOUDWATCH_SNS_INTEGRATION, file } from '../config/integration-fixtures.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { buildAppWithCapturedLogs, createTestApp, createTestEnv, resolveOpenIncidents, type TestApp, type TestEnv } from '../helpers/env.ts';
 
@@ -11,26 +11,13 @@ import { buildAppWithCapturedLogs, createTestApp, createTestEnv, resolveOpenInci
 const KEY = 'e57a0c2d9f184b36a2c8d1e0f4b79a63';
 const INTEGRATION = 'datadog';
 const URL = `/api/v1/integrations/${INTEGRATION}/webhook`;
-/** Added by the test: CloudWatch alarms through an SNS HTTPS subscription. */
-const CW_KEY = 'c10d7a1e5b9f4e2a8d3c6b0f7e1a2d94';
+/** Added by the test: CloudWatch alarms through an SNS HTTPS subscription (CW_KEY). */
 const CW_URL = '/api/v1/integrations/cloudwatch/webhook';
 const GRAFANA_KEY = '9b3e61f0a7c24d58e0b1c6a3f9d27e45';
 const TABLES = ['signals', 'alerts', 'incidents', 'incident_timeline', 'outbox', 'audit_log'] as const;
 
-const CLOUDWATCH = `  - id: cloudwatch
-    name: CloudWatch via SNS
-    type: generic
-    key: ${CW_KEY}
-    service: database
-    parse_json: [Message]
-    mapping:
-      summary: Message.AlarmName
-      dedup_key: Message.AlarmArn
-      status: Message.NewStateValue
-      timestamp: Message.StateChangeTime
-      source: Message.Trigger.Namespace
-      severity: Message.Trigger.Dimensions[0].value
-    severity:
+/** With a severity map on the alarm's first dimension, which the severity tests check. */
+const CLOUDWATCH = `${CLOUDWATCH_SNS_INTEGRATION}    severity:
       prod: P1
       default: P2
 `;

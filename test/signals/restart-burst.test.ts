@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createDatabase, type Database } from '../../src/db/create-db.ts';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
+import { isolatedEnv, startFirebreakServer, type ChildServer } from '../helpers/processes.ts';
 
 /*
  * A 202 from /v2/enqueue promises the event is stored. The real server (a child process, as in
@@ -16,57 +13,14 @@ import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
  * of it, then started again on the same database: every event that was answered 202 must be
  * there, as an alert and its signal, and the restarted server must take more.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/firebreak.js');
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
 const INTEGRATION = 'database-monitoring';
 const CLIENTS = 8;
 /** Per client per burst; well under the per-integration limit of 6,000 a minute per server. */
 const PER_CLIENT = 250;
 
-/** The outer environment minus anything that would point the server elsewhere. */
-function baseEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(FIREBREAK_|DATABASE_URL$|PORT$|HOST$|LOG_LEVEL$)/.test(k)) env[k] = v;
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startServer(dir: string, databaseUrl: string): Promise<Running> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let log = '';
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir], {
-    cwd: ROOT,
-    env: baseEnv({ DATABASE_URL: databaseUrl, FIREBREAK_ADMIN_PASSWORD: 'restart burst admin password' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${log}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`server did not become healthy within 60 s:\n${log}`);
-    await sleep(100);
-  }
-  return { child, url, log: () => log, exit };
-}
+const startServer = (dir: string, databaseUrl: string): Promise<ChildServer> =>
+  startFirebreakServer({ dataDir: dir, env: isolatedEnv({ DATABASE_URL: databaseUrl, FIREBREAK_ADMIN_PASSWORD: 'restart burst admin password' }) });
 
 const trigger = (dedupKey: string) =>
   JSON.stringify({ routing_key: KEY, event_action: 'trigger', dedup_key: dedupKey, payload: { summary: `Replica lag on ${dedupKey}`, source: 'restart-burst', severity: 'error' } });
@@ -129,7 +83,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     let dir: string;
     let databaseUrl: string;
     let drop = async () => {};
-    let server: Running | undefined;
+    let server: ChildServer | undefined;
     let db: Database | undefined;
 
     before(async () => {
@@ -142,22 +96,38 @@ for (const { name: dialect, skip } of DIALECTS) {
     after(async () => {
       if (server && server.child.exitCode === null && server.child.signalCode === null) {
         server.child.kill('SIGKILL');
-        await server.exit;
+        await server.exited;
       }
       await db?.close();
       await drop();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    /** Checks every accepted key is stored, then that the running server takes and stores more. */
+    /**
+     * Waits until the server has applied every stored signal: a 202 means durable, and the signals
+     * accepted before the crash are applied by the restarted server, in the background.
+     */
+    async function applied(database: Database) {
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const { n } = await database.kysely.selectFrom('signals').select((eb) => eb.fn.countAll().as('n')).where('processed_at', 'is', null).executeTakeFirstOrThrow();
+        if (Number(n) === 0) return;
+      }
+      throw new Error('stored signals were not applied within 2 minutes');
+    }
+
+    /** Checks every accepted key is stored and applied, then that the running server takes and stores more. */
     async function everyAcceptedEventIsStored(accepted: string[], tag: string) {
       db ??= createDatabase({ databaseUrl, dataDir: dir });
+      const { missingSignals: notDurable } = await stored(db, accepted);
+      assert.deepEqual(notDurable.slice(0, 20), [], `${notDurable.length} of ${accepted.length} accepted events have no signal`);
+      await applied(db);
       const { missingAlerts, missingSignals } = await stored(db, accepted);
       assert.deepEqual(missingAlerts.slice(0, 20), [], `${missingAlerts.length} of ${accepted.length} accepted events have no alert`);
       assert.deepEqual(missingSignals.slice(0, 20), [], `${missingSignals.length} of ${accepted.length} accepted events have no signal`);
 
       const more = Array.from({ length: 20 }, (_, i) => `${tag}/after/${i}`);
       for (const res of await Promise.all(more.map((k) => post(server!.url, k)))) assert.equal(res.status, 202, await res.text());
+      await applied(db);
       const after = await stored(db, more);
       assert.deepEqual(after, { missingAlerts: [], missingSignals: [] });
     }
@@ -165,7 +135,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     test('SIGKILL mid-burst: every 202 is stored, and the restarted server accepts more', async (t) => {
       const killed = server!;
       const result = await burst(killed.url, 'kill', 300, () => killed.child.kill('SIGKILL'));
-      const exit = await killed.exit;
+      const exit = await killed.exited;
       assert.equal(exit.signal, 'SIGKILL');
       assert.ok(result.fired, `the kill never happened (${result.accepted.length} accepted)`);
       assert.ok(result.failed > 0, 'some requests were cut off by the kill');
@@ -181,9 +151,9 @@ for (const { name: dialect, skip } of DIALECTS) {
       let stoppedAt = 0;
       const result = await burst(stopping.url, 'term', 300, () => ((stoppedAt = Date.now()), stopping.child.kill('SIGTERM')));
       const burstDone = Date.now() - stoppedAt;
-      const exit = await stopping.exit;
+      const exit = await stopping.exited;
       t.diagnostic(`burst over ${burstDone} ms after SIGTERM, exit after ${Date.now() - stoppedAt} ms`);
-      assert.deepEqual(exit, { code: 0, signal: null }, stopping.log());
+      assert.deepEqual(exit, { code: 0, signal: null }, stopping.output());
       assert.ok(result.fired, `the stop never happened (${result.accepted.length} accepted)`);
       for (const r of result.refused) assert.match(r, /^503 /, 'while stopping the server answers 202 or 503, nothing else');
       t.diagnostic(`accepted ${result.accepted.length}, cut off ${result.failed}, refused ${result.refused.length}`);

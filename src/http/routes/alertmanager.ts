@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { ingestAlertmanager, integrationActor, integrationKeyMatches, type IntegrationRateLimits } from '../../modules/signals/index.ts';
+import { ingestAlertmanager, integrationActor, integrationKeyMatches } from '../../modules/signals/index.ts';
+import type { Intake } from '../intake.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /** As for the Events API: room for a large group (Alertmanager sends every alert of it). */
@@ -12,7 +13,7 @@ export const ALERTMANAGER_BODY_LIMIT = 512 * 1024;
  * caller is authenticated by the integration's key, sent by Alertmanager as a Bearer token
  * (`http_config.authorization`). The key is never logged, stored or echoed.
  */
-export function alertmanagerRoutes(limits: IntegrationRateLimits): RouteDef[] {
+export function alertmanagerRoutes(intake: Intake): RouteDef[] {
   return [
     defineRoute({
       method: 'POST',
@@ -30,10 +31,11 @@ export function alertmanagerRoutes(limits: IntegrationRateLimits): RouteDef[] {
         if (!m || !integrationKeyMatches(integration, m[1])) {
           throw new DomainError('UNAUTHENTICATED', 'send the integration key as a Bearer token (Authorization header)');
         }
-        limits.enforce(integration, ctx.clock.now());
+        intake.limits.enforce(integration, ctx.clock.now());
         const asIntegration: Ctx = { ...ctx, actor: integrationActor(integration) };
         const result = await ingestAlertmanager(asIntegration, integration.id, body);
-        return { status: 'success', alerts: result.alerts.length };
+        await intake.accepted(result.signal_id);
+        return { status: 'success', alerts: result.alerts };
       },
     }),
   ];

@@ -4,6 +4,7 @@ import { formatPath } from '../../config/load.ts';
 import { DomainError } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
 import { findIntegrationByKey, ingestChange, ingestEvent, integrationActor, type IntegrationRateLimits } from '../../modules/signals/index.ts';
+import type { Intake } from '../intake.ts';
 import type { AppDeps } from '../build-app.ts';
 import { assertStorableText } from '../storable-text.ts';
 
@@ -39,17 +40,18 @@ const invalid = (errors: string[]) => new PdError(400, 'Event object is invalid'
  * limit and error shape. The routing key in the body is the credential, so there is no session or
  * token; the key is never logged, stored or echoed.
  */
-export function eventsApiRoutes(deps: AppDeps, limits: IntegrationRateLimits) {
+export function eventsApiRoutes(deps: AppDeps, intake: Intake) {
   return async function eventsApi(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(pdErrorHandler);
     app.post('/v2/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
-      const { ctx, integration, body } = authenticate(deps, limits, req);
+      const { ctx, integration, body } = authenticate(deps, intake.limits, req);
       const result = await ingestEvent(ctx, integration.id, body);
+      await intake.accepted(result.signal_id);
       reply.status(202);
       return { status: 'success', message: 'Event processed', dedup_key: result.dedup_key };
     });
     app.post('/v2/change/enqueue', { bodyLimit: EVENTS_BODY_LIMIT }, async (req, reply): Promise<PdResponse> => {
-      const { ctx, integration, body } = authenticate(deps, limits, req);
+      const { ctx, integration, body } = authenticate(deps, intake.limits, req);
       await ingestChange(ctx, integration.id, body);
       reply.status(202);
       return { status: 'success', message: 'Change event processed' };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { ingestGrafana, integrationActor, integrationKeyMatches, type IntegrationRateLimits } from '../../modules/signals/index.ts';
+import { ingestGrafana, integrationActor, integrationKeyMatches } from '../../modules/signals/index.ts';
+import type { Intake } from '../intake.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 import { ALERTMANAGER_BODY_LIMIT } from './alertmanager.ts';
 
@@ -10,7 +11,7 @@ import { ALERTMANAGER_BODY_LIMIT } from './alertmanager.ts';
  * caller is authenticated by the integration's key, which Grafana sends as a Bearer token (the
  * contact point's Authorization header credentials). The key is never logged, stored or echoed.
  */
-export function grafanaRoutes(limits: IntegrationRateLimits): RouteDef[] {
+export function grafanaRoutes(intake: Intake): RouteDef[] {
   return [
     defineRoute({
       method: 'POST',
@@ -28,10 +29,11 @@ export function grafanaRoutes(limits: IntegrationRateLimits): RouteDef[] {
         if (!m || !integrationKeyMatches(integration, m[1])) {
           throw new DomainError('UNAUTHENTICATED', 'send the integration key as a Bearer token (Authorization header)');
         }
-        limits.enforce(integration, ctx.clock.now());
+        intake.limits.enforce(integration, ctx.clock.now());
         const asIntegration: Ctx = { ...ctx, actor: integrationActor(integration) };
         const result = await ingestGrafana(asIntegration, integration.id, body);
-        return { status: 'success', alerts: result.alerts.length };
+        await intake.accepted(result.signal_id);
+        return { status: 'success', alerts: result.alerts };
       },
     }),
   ];

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import type { Ctx } from '../../modules/context.ts';
-import { ingestGeneric, integrationActor, integrationKeyMatches, type IntegrationRateLimits } from '../../modules/signals/index.ts';
+import { ingestGeneric, integrationActor, integrationKeyMatches } from '../../modules/signals/index.ts';
+import type { Intake } from '../intake.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 import { ALERTMANAGER_BODY_LIMIT } from './alertmanager.ts';
 
@@ -11,7 +12,7 @@ import { ALERTMANAGER_BODY_LIMIT } from './alertmanager.ts';
  * senders that cannot set headers, as the `key` query parameter (redacted from request logs by the
  * logger's req serializer). The key is never logged, stored or echoed.
  */
-export function webhookRoutes(limits: IntegrationRateLimits): RouteDef[] {
+export function webhookRoutes(intake: Intake): RouteDef[] {
   return [
     defineRoute({
       method: 'POST',
@@ -33,10 +34,11 @@ export function webhookRoutes(limits: IntegrationRateLimits): RouteDef[] {
         if (presented === null || !integrationKeyMatches(integration, presented)) {
           throw new DomainError('UNAUTHENTICATED', 'send the integration key as a Bearer token (Authorization header) or as the key query parameter');
         }
-        limits.enforce(integration, ctx.clock.now());
+        intake.limits.enforce(integration, ctx.clock.now());
         const asIntegration: Ctx = { ...ctx, actor: integrationActor(integration) };
         const result = await ingestGeneric(asIntegration, integration.id, body);
-        return { status: 'success', alerts: result.alerts.length };
+        await intake.accepted(result.signal_id);
+        return { status: 'success', alerts: result.alerts };
       },
     }),
   ];

@@ -8,14 +8,14 @@ import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Ctx } from '../context.ts';
 import { formatDuration } from '../../lib/duration.ts';
-import { findIncidentState, recordChange } from '../incidents/index.ts';
+import { findIncidentState, recordChange, transitionIncident } from '../incidents/index.ts';
 import { loadActiveWindows } from '../maintenance/index.ts';
 import { loadActiveSilences, matchingSilence, type ActiveSilence } from '../silences/index.ts';
 import { setTimer } from '../timers/index.ts';
 import { classify } from './classify.ts';
 import { attachToIncident } from './correlate.ts';
 import { afterAlertResolved, FLAP_SETTLE_TIMER } from './pipeline-timers.ts';
-import { findOpenAlert, insertAlert, insertSignal, updateAlert, type AlertRow } from './repository.ts';
+import { findOpenAlert, insertAlert, updateAlert, type AlertRow } from './repository.ts';
 import type { IngestOutcome } from './schemas.ts';
 
 /** How far ahead of our clock a sender's timestamp may be (clock skew), as for incidents. */
@@ -242,54 +242,63 @@ export interface NotificationPlan {
   plans: AlertPlan[];
 }
 
-export interface AlertsResult {
-  signal_id: number;
-  alerts: { dedup_key: string; outcome: IngestOutcome; alert_id: string | null; incident_id: string | null }[];
+/**
+ * One unit of a signal's work: an alert that fires (opens or repeats), or one that is acknowledged
+ * or resolved by its key. Stored with the signal as JSON, and applied by the signal processor.
+ */
+export type WorkItem = { status: 'firing'; firing: FiringAlert } | { status: 'resolved' | 'acknowledged'; dedupKey: string; serviceId: string };
+
+/** A notification's plans as work: resolved alerts need only their key and service. */
+export const workOf = (plans: AlertPlan[]): WorkItem[] =>
+  plans.map((p) => (p.status === 'firing' ? { status: 'firing', firing: p.firing } : { status: 'resolved', dedupKey: p.firing.dedupKey, serviceId: p.firing.serviceId }));
+
+export interface AppliedItem {
+  dedup_key: string;
+  outcome: IngestOutcome;
+  alert_id: string | null;
+  incident_id: string | null;
 }
 
 /**
- * Applies a checked notification, all in ONE transaction: the signal (the whole notification, as
- * sent) is stored, then every alert, in order, fires (opens or repeats the alert for its key,
- * opening or joining an incident on its service) or resolves (the open alert for its key; none
- * open → dropped). Every receiver of several alerts per request ends here; the caller has checked
- * everything before, so a bad alert refuses the whole notification and nothing is stored.
+ * Applies a signal's work in the caller's transaction, in order: each alert fires (opens or
+ * repeats the alert for its key, which opens or joins an incident), or is acknowledged or resolved
+ * (the open alert for its key; none open → dropped, as PagerDuty does). `suppressors` are the
+ * silences and windows in force, loaded once for a batch of signals.
  */
-export async function ingestAlerts(
-  ctx: Ctx,
-  integration: Source,
-  signal: NotificationPlan['signal'],
-  plans: AlertPlan[],
-): Promise<AlertsResult> {
-  return ingestTransaction(ctx, async (tx) => {
-    const signalId = await insertSignal(tx, {
-      integration_id: integration.id,
-      received_at: signal.receivedAt,
-      kind: 'alert',
-      event_action: signal.eventAction,
-      dedup_key: signal.dedupKey,
-      payload: signal.payload,
-    });
-    // As for single events, every service's alerts are handled one at a time; taking the locks
-    // in one order keeps two notifications over the same services from deadlocking.
-    for (const service of [...new Set(plans.map((p) => p.firing.serviceId))].sort()) {
-      await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
+export async function applyWork(tx: Ctx, integration: Source, items: WorkItem[], suppressors: () => Promise<ActiveSilence[]>): Promise<AppliedItem[]> {
+  // Every service's alerts are handled one at a time (so two triggers can neither open two alerts
+  // for one key nor two incidents for one service); taking the locks in one order keeps two
+  // signals over the same services from deadlocking. A no-op on SQLite, which has one writer.
+  for (const service of [...new Set(items.map((i) => (i.status === 'firing' ? i.firing.serviceId : i.serviceId)))].sort()) {
+    await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
+  }
+  const results: AppliedItem[] = [];
+  for (const item of items) {
+    const key = item.status === 'firing' ? item.firing.dedupKey : item.dedupKey;
+    const open = await findOpenAlert(tx, integration.id, key);
+    if (item.status === 'firing') {
+      results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, item.firing, await suppressors())) });
+    } else if (!open) {
+      results.push({ dedup_key: key, outcome: 'dropped', alert_id: null, incident_id: null });
+    } else if (item.status === 'acknowledged') {
+      await acknowledgeAlert(tx, integration, open);
+      results.push({ dedup_key: key, outcome: 'acknowledged', alert_id: open.id, incident_id: open.incident_id });
+    } else {
+      await resolveAlert(tx, integration, open);
+      results.push({ dedup_key: key, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
     }
-    const silences = plans.some((p) => p.status === 'firing') ? await loadSuppressors(tx) : [];
-    const results: AlertsResult['alerts'] = [];
-    for (const p of plans) {
-      const key = p.firing.dedupKey;
-      const open = await findOpenAlert(tx, integration.id, key);
-      if (p.status === 'firing') {
-        results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, p.firing, silences)) });
-      } else if (!open) {
-        results.push({ dedup_key: key, outcome: 'dropped', alert_id: null, incident_id: null });
-      } else {
-        await resolveAlert(tx, integration, open);
-        results.push({ dedup_key: key, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
-      }
-    }
-    return { signal_id: signalId, alerts: results };
-  });
+  }
+  return results;
+}
+
+/** Acknowledges an open alert at the source's word; an untouched incident is acknowledged with it. */
+async function acknowledgeAlert(tx: Ctx, integration: Source, alert: AlertRow): Promise<void> {
+  const now = tx.clock.now();
+  await updateAlert(tx, alert.id, { status: 'acknowledged', acknowledged_at: alert.acknowledged_at ?? now, last_seen_at: now });
+  const incident = alert.incident_id ? await findIncidentState(tx, alert.incident_id) : undefined;
+  if (incident?.state === 'triggered') {
+    await transitionIncident(tx, incident.id, 'acknowledge', { note: `alert acknowledged at the source (${integration.name})` });
+  }
 }
 
 /** The configured service a sender named, or the integration's default service. */

@@ -1,8 +1,8 @@
 export { ingestEvent } from './ingest-event.ts';
-export { ingestAlertmanager, type AlertmanagerResult } from './ingest-alertmanager.ts';
+export { ingestAlertmanager, type AcceptedSignal } from './ingest-alertmanager.ts';
 export { ingestGrafana } from './ingest-grafana.ts';
 export { ingestGeneric } from './ingest-generic.ts';
-export type { AlertsResult } from './alert-lifecycle.ts';
+export { SignalProcessor } from './signal-queue.ts';
 export { findIntegrationByKey, integrationActor, integrationKeyMatches } from './integrations.ts';
 export * from './schemas.ts';
 export { ingestChange } from './ingest-change.ts';

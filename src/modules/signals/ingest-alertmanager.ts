@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { AlertmanagerIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
-import type { IngestOutcome } from './schemas.ts';
+import { cut, nonBlank, parseSenderTime, pickService, pickSeverity, workOf, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
+import { acceptSignal } from './signal-queue.ts';
 
 /** As PagerDuty's summary limit; the whole annotation stays in the alert's details. */
 export const SUMMARY_MAX = 1024;
@@ -41,23 +41,23 @@ export const alertmanagerWebhook = z.object({
 });
 export type AlertmanagerWebhook = z.output<typeof alertmanagerWebhook>;
 
-export interface AlertmanagerResult {
+/** An accepted notification: its signal, and how many alerts it carries. */
+export interface AcceptedSignal {
   signal_id: number;
-  alerts: { fingerprint: string; outcome: IngestOutcome; alert_id: string | null; incident_id: string | null }[];
+  alerts: number;
 }
 
 /**
- * Ingests one Alertmanager webhook notification for an integration, all in ONE transaction (see
- * ingestAlerts): the signal is stored, then every alert of the group fires or resolves by its
- * fingerprint.
+ * Accepts one Alertmanager webhook notification for an integration: checked and mapped (a bad
+ * alert refuses the whole notification, nothing stored), then stored durably as one signal whose
+ * work is every alert of the group firing or resolving by its fingerprint.
  */
-export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input: unknown): Promise<AlertmanagerResult> {
+export async function ingestAlertmanager(ctx: Ctx, integrationId: string, input: unknown): Promise<AcceptedSignal> {
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is AlertmanagerIntegrationConfig => i.id === integrationId && i.type === 'alertmanager');
   if (!integration) throw notFound('integration', integrationId);
   const { signal, plans } = planAlertmanager(ctx, integration, input);
-  const result = await ingestAlerts(ctx, integration, signal, plans);
-  return { signal_id: result.signal_id, alerts: result.alerts.map(({ dedup_key, ...rest }) => ({ fingerprint: dedup_key, ...rest })) };
+  return { signal_id: await acceptSignal(ctx, integration.id, signal, workOf(plans)), alerts: plans.length };
 }
 
 /** An Alertmanager notification checked and mapped, nothing stored: the signal to keep and each alert's plan. */

@@ -2,7 +2,9 @@ import type { GenericField, GenericIntegrationConfig } from '../../config/schema
 import { DomainError, notFound } from '../../lib/errors.ts';
 import { getAtPath, setAtPath } from '../../lib/json-path.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { cut, ingestAlerts, nonBlank, parseSenderTime, pickService, pickSeverity, type AlertPlan, type AlertsResult, type NotificationPlan } from './alert-lifecycle.ts';
+import { cut, nonBlank, parseSenderTime, pickService, pickSeverity, workOf, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
+import type { AcceptedSignal } from './ingest-alertmanager.ts';
+import { acceptSignal } from './signal-queue.ts';
 import { SUMMARY_MAX } from './ingest-alertmanager.ts';
 
 /** As for the Events API's dedup_key. */
@@ -25,12 +27,12 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * (any problem: VALIDATION_FAILED naming the path, nothing stored); then ONE transaction stores the
  * signal and fires or resolves every alert by its mapped dedup key (see ingestAlerts).
  */
-export async function ingestGeneric(ctx: Ctx, integrationId: string, input: unknown): Promise<AlertsResult> {
+export async function ingestGeneric(ctx: Ctx, integrationId: string, input: unknown): Promise<AcceptedSignal> {
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is GenericIntegrationConfig => i.id === integrationId && i.type === 'generic');
   if (!integration) throw notFound('integration', integrationId);
   const { signal, plans } = planGenericBody(ctx, integration, input);
-  return ingestAlerts(ctx, integration, signal, plans);
+  return { signal_id: await acceptSignal(ctx, integration.id, signal, workOf(plans)), alerts: plans.length };
 }
 
 /** A generic webhook body checked and mapped, nothing stored: the signal to keep and each alert's plan. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { GrafanaIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { ingestAlerts, nonBlank, type AlertsResult, type NotificationPlan } from './alert-lifecycle.ts';
+import { nonBlank, workOf, type NotificationPlan } from './alert-lifecycle.ts';
+import type { AcceptedSignal } from './ingest-alertmanager.ts';
+import { acceptSignal } from './signal-queue.ts';
 import { labelSet, planLabelledAlert, rfc3339 } from './ingest-alertmanager.ts';
 
 /**
@@ -50,12 +52,12 @@ export type GrafanaWebhook = z.output<typeof grafanaWebhook>;
  * is stored, then every alert fires or resolves by its fingerprint. The summary is the `summary`
  * annotation, else the `alertname` label, else the notification's title.
  */
-export async function ingestGrafana(ctx: Ctx, integrationId: string, input: unknown): Promise<AlertsResult> {
+export async function ingestGrafana(ctx: Ctx, integrationId: string, input: unknown): Promise<AcceptedSignal> {
   requireRole(ctx, 'responder');
   const integration = ctx.config.current.integrations.find((i): i is GrafanaIntegrationConfig => i.id === integrationId && i.type === 'grafana');
   if (!integration) throw notFound('integration', integrationId);
   const { signal, plans } = planGrafana(ctx, integration, input);
-  return ingestAlerts(ctx, integration, signal, plans);
+  return { signal_id: await acceptSignal(ctx, integration.id, signal, workOf(plans)), alerts: plans.length };
 }
 
 /** A Grafana notification checked and mapped, nothing stored: the signal to keep and each alert's plan. */

@@ -1,0 +1,189 @@
+import { sql } from 'kysely';
+import type { Logger } from '../../lib/logger.ts';
+import { q, withTransaction } from '../../db/transaction.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { ConfigStore } from '../../config/store.ts';
+import type { Database } from '../../db/create-db.ts';
+import { systemActor, type Ctx } from '../context.ts';
+import type { ActiveSilence } from '../silences/index.ts';
+import { applyWork, ingestTransaction, loadSuppressors, type NotificationPlan, type WorkItem } from './alert-lifecycle.ts';
+import { integrationActor } from './integrations.ts';
+import { insertSignal } from './repository.ts';
+
+/**
+ * Stores a checked signal with its work, durably (on SQLite, in a group commit shared with the
+ * other requests of the moment), and returns its id. This is all a receiver does before it may
+ * answer 2xx: a crash after that loses nothing, because the signal processor applies every stored
+ * signal that has not been applied, after a restart too.
+ */
+export async function acceptSignal(ctx: Ctx, integrationId: string, signal: NotificationPlan['signal'], work: WorkItem[]): Promise<number> {
+  return withTransaction(ctx, (tx) =>
+    insertSignal(tx, {
+      integration_id: integrationId,
+      received_at: signal.receivedAt,
+      kind: 'alert',
+      event_action: signal.eventAction,
+      dedup_key: signal.dedupKey,
+      payload: signal.payload,
+      work: JSON.stringify(work),
+      processed_at: null,
+      error: null,
+    }),
+  );
+}
+
+/** Signals applied per round; on SQLite one round shares one commit. */
+const BATCH = 64;
+/**
+ * Attempts before a signal whose work keeps failing is set aside with its error (and logged), and
+ * the first retry's delay (each next one waits 4× longer: 50 ms, 200 ms, 800 ms). While the
+ * database itself is down, setting aside fails too, so the signal stays queued until it is back.
+ */
+const MAX_ATTEMPTS = 4;
+const RETRY_MS = 50;
+
+/**
+ * Applies stored signals in the order they were accepted: dedup, suppression, correlation,
+ * classification, each signal in its own transaction (a savepoint of a shared commit on SQLite,
+ * so a round of 64 signals costs one fsync). Kicked by every accept, and polled for signals that
+ * another node accepted or that a crash left behind. On PostgreSQL one node applies at a time
+ * (a transaction-scoped advisory lock), which keeps every key's events in order across nodes.
+ */
+export class SignalProcessor {
+  private waiters = new Map<number, () => void>();
+  private attempts = new Map<number, number>();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private poll: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: { db: Database; config: ConfigStore; clock: Clock; logger: Logger }) {}
+
+  /** Starts polling (and applies whatever waits now, e.g. signals accepted before a crash). */
+  start(pollMs = 1000): void {
+    this.poll = setInterval(() => this.kick(), pollMs);
+    this.poll.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poll);
+    await this.running;
+    for (const wake of this.waiters.values()) wake();
+    this.waiters.clear();
+  }
+
+  /** Asks for a round soon; cheap to call on every accept (rounds coalesce). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
+  }
+
+  /**
+   * Resolves once the signal has been applied by this node, or after `ms`, whichever is first:
+   * receivers wait a little so that, unless a storm is queueing work, the sender's 2xx comes after
+   * the incident exists; the signal is durable either way.
+   */
+  settle(id: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve();
+      }, ms);
+      this.waiters.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Applies every waiting signal now (tests, and shutdown); returns how many were applied. */
+  async drainNow(): Promise<number> {
+    await this.running;
+    let total = 0;
+    for (let n = await this.round(); n > 0; n = await this.round()) total += n;
+    return total;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const n = await this.round();
+        if (n >= BATCH) this.again = true;
+        // Let requests in between rounds: a storm must not starve the receivers.
+        if (this.again) await new Promise((r) => setImmediate(r));
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'signal processing round failed; will retry');
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async round(): Promise<number> {
+    const base = { db: this.deps.db, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
+    const rows = await q(base).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
+    if (!rows.length) return 0;
+    // Silences and windows change rarely: loaded once per round.
+    let suppressors: Promise<ActiveSilence[]> | null = null;
+    const load = (tx: Ctx) => (suppressors ??= loadSuppressors(tx));
+    const apply = (row: (typeof rows)[number]) => this.apply({ ...base, requestId: `signal-${row.id}` }, { ...row, id: Number(row.id) }, load);
+    // SQLite: queued together, they share one commit (and run in order). PostgreSQL: in order.
+    if (this.deps.db.dialect.name === 'sqlite') await Promise.all(rows.map(apply));
+    else {
+      for (const row of rows) {
+        // Another node is applying signals, or this one failed: stop here, or later ones would go first.
+        if ((await apply(row)) === 'busy') return 0;
+      }
+    }
+    for (const row of rows) {
+      const id = Number(row.id);
+      this.waiters.get(id)?.();
+      this.waiters.delete(id);
+    }
+    return rows.length;
+  }
+
+  private async apply(base: Ctx, row: { id: number; integration_id: string; work: string | null }, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
+    const integration = base.config.current.integrations.find((i) => i.id === row.integration_id);
+    // An integration removed from the config after the accept: its work is still applied.
+    const source = integration ?? { id: row.integration_id, name: row.integration_id, auto_resolve: undefined };
+    const ctx: Ctx = { ...base, actor: integration ? integrationActor(integration) : systemActor(`integration ${row.integration_id}`) };
+    const work = row.work === null ? [] : (JSON.parse(row.work) as WorkItem[]);
+    try {
+      const outcome = await ingestTransaction(ctx, async (tx): Promise<'done' | 'busy'> => {
+        if (tx.db.dialect.name === 'postgres') {
+          const { rows: got } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('firebreak.signals.processor')) as ok`.execute(tx.trx);
+          if (!got[0]?.ok) return 'busy';
+        }
+        const pending = await q(tx).selectFrom('signals').select('id').where('id', '=', row.id).where('processed_at', 'is', null).executeTakeFirst();
+        if (!pending) return 'done';
+        await applyWork(tx, source, work, () => suppressors(tx));
+        await q(tx).updateTable('signals').set({ processed_at: tx.clock.now() }).where('id', '=', row.id).execute();
+        return 'done';
+      });
+      this.attempts.delete(row.id);
+      return outcome;
+    } catch (err) {
+      const attempts = (this.attempts.get(row.id) ?? 0) + 1;
+      this.attempts.set(row.id, attempts);
+      this.deps.logger.error({ err, signal: row.id, attempts }, 'signal could not be applied');
+      // Tried again on a later round; later signals wait for it, so every key's events stay in order.
+      if (attempts < MAX_ATTEMPTS) {
+        setTimeout(() => this.kick(), RETRY_MS * 4 ** (attempts - 1)).unref();
+        return 'busy';
+      }
+      this.attempts.delete(row.id);
+      // Set aside, with why: kept (and visible) rather than retried for ever ahead of every other signal.
+      const message = err instanceof Error ? err.message : String(err);
+      await withTransaction(base, (tx) => q(tx).updateTable('signals').set({ processed_at: tx.clock.now(), error: message.slice(0, 2000) }).where('id', '=', row.id).where('processed_at', 'is', null).execute());
+      return 'done';
+    }
+  }
+}
