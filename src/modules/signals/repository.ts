@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { forUpdate } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { AlertsTable, SignalsTable } from '../../db/schema.ts';
@@ -19,7 +19,8 @@ export async function findOpenAlert(ctx: Db, integrationId: string, dedupKey: st
     .selectAll()
     .where('integration_id', '=', integrationId)
     .where('dedup_key', '=', dedupKey)
-    .where('status', '<>', 'resolved');
+    // A literal, not a parameter: only then can both engines use the partial index of open alerts.
+    .where('status', '<>', sql.lit('resolved'));
   return forUpdate(select, ctx.db.dialect).executeTakeFirst();
 }
 

@@ -32,8 +32,16 @@ export async function acceptSignal(ctx: Ctx, integrationId: string, signal: Noti
   );
 }
 
-/** Signals applied per round; on SQLite one round shares one commit. */
-const BATCH = 64;
+/**
+ * Signals applied per round; on SQLite one round shares one commit. Small, because a round holds
+ * the event loop (better-sqlite3 is synchronous) and receivers must keep answering during a storm.
+ */
+const BATCH = 16;
+/**
+ * Receivers waiting for their signal beyond which new ones do not wait: the queue is long, so the
+ * sender gets its 2xx as soon as the signal is durable instead of queueing behind the storm.
+ */
+const STORM_WAITERS = 64;
 /**
  * Attempts before a signal whose work keeps failing is set aside with its error (and logged), and
  * the first retry's delay (each next one waits 4× longer: 50 ms, 200 ms, 800 ms). While the
@@ -85,11 +93,13 @@ export class SignalProcessor {
   }
 
   /**
-   * Resolves once the signal has been applied by this node, or after `ms`, whichever is first:
-   * receivers wait a little so that, unless a storm is queueing work, the sender's 2xx comes after
-   * the incident exists; the signal is durable either way.
+   * Resolves once the signal has been applied by this node, or after `ms`, whichever is first, or
+   * at once when many receivers are waiting already: receivers wait a little so that, unless a
+   * storm is queueing work, the sender's 2xx comes after the incident exists; the signal is
+   * durable either way.
    */
   settle(id: number, ms: number): Promise<void> {
+    if (this.waiters.size >= STORM_WAITERS || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
