@@ -144,9 +144,12 @@ export class SignalProcessor {
     let suppressors: Promise<ActiveSilence[]> | null = null;
     const load = (tx: Ctx) => (suppressors ??= loadSuppressors(tx));
     const apply = (row: (typeof rows)[number]) => this.apply({ ...base, requestId: `signal-${row.id}` }, { ...row, id: Number(row.id) }, load);
-    // SQLite: queued together, they share one commit (and run in order). PostgreSQL: in order.
+    // SQLite: queued together, they share one commit (and run in order). PostgreSQL: the round in
+    // one transaction, in order (one commit round trip per round, not per signal).
     if (this.deps.db.dialect.name === 'sqlite') await Promise.all(rows.map(apply));
-    else {
+    else if ((await this.applyRoundAtOnce(base, rows, load)) === 'busy') return 0;
+    else if (!this.roundApplied) {
+      // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
       for (const row of rows) {
         // Another node is applying signals, or this one failed: stop here, or later ones would go first.
         if ((await apply(row)) === 'busy') return 0;
@@ -160,22 +163,32 @@ export class SignalProcessor {
     return rows.length;
   }
 
-  private async apply(base: Ctx, row: { id: number; integration_id: string; work: string | null }, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
-    const integration = base.config.current.integrations.find((i) => i.id === row.integration_id);
-    // An integration removed from the config after the accept: its work is still applied.
-    const source = integration ?? { id: row.integration_id, name: row.integration_id, auto_resolve: undefined };
-    const ctx: Ctx = { ...base, actor: integration ? integrationActor(integration) : systemActor(`integration ${row.integration_id}`) };
-    const work = row.work === null ? [] : (JSON.parse(row.work) as WorkItem[]);
+  /** Set by applyRoundAtOnce: whether the whole round committed. */
+  private roundApplied = false;
+
+  /** PostgreSQL: the whole round in one transaction; on any failure nothing of it stays. */
+  private async applyRoundAtOnce(base: Ctx, rows: SignalRow[], suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
+    this.roundApplied = false;
     try {
-      const outcome = await ingestTransaction(ctx, async (tx): Promise<'done' | 'busy'> => {
-        if (tx.db.dialect.name === 'postgres') {
-          const { rows: got } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('firebreak.signals.processor')) as ok`.execute(tx.trx);
-          if (!got[0]?.ok) return 'busy';
-        }
-        const pending = await q(tx).selectFrom('signals').select('id').where('id', '=', row.id).where('processed_at', 'is', null).executeTakeFirst();
-        if (!pending) return 'done';
-        await applyWork(tx, source, work, () => suppressors(tx));
-        await q(tx).updateTable('signals').set({ processed_at: tx.clock.now() }).where('id', '=', row.id).execute();
+      const outcome = await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
+        if (!(await takeProcessorLock(tx))) return 'busy';
+        for (const row of rows) await applySignal({ ...tx, requestId: `signal-${row.id}` }, { ...row, id: Number(row.id) }, suppressors);
+        return 'done';
+      });
+      this.roundApplied = outcome === 'done';
+      return outcome;
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'a round of signals failed; applying them one by one');
+      return 'done';
+    }
+  }
+
+  private async apply(base: Ctx, signal: SignalRow, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
+    const row = { ...signal, id: Number(signal.id) };
+    try {
+      const outcome = await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
+        if (!(await takeProcessorLock(tx))) return 'busy';
+        await applySignal(tx, row, suppressors);
         return 'done';
       });
       this.attempts.delete(row.id);
@@ -196,4 +209,30 @@ export class SignalProcessor {
       return 'done';
     }
   }
+}
+
+type SignalRow = { id: number | string; integration_id: string; work: string | null };
+
+/**
+ * PostgreSQL: one node applies signals at a time (transaction-scoped, so a crash frees it); false
+ * when another node holds it. SQLite has one writer anyway.
+ */
+async function takeProcessorLock(tx: Ctx & { trx: NonNullable<Ctx['trx']> }): Promise<boolean> {
+  if (tx.db.dialect.name !== 'postgres') return true;
+  const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext('firebreak.signals.processor')) as ok`.execute(tx.trx);
+  return rows[0]?.ok === true;
+}
+
+/** Applies one stored signal in the caller's transaction, as its integration, unless already applied. */
+async function applySignal(tx: Ctx, row: SignalRow, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<void> {
+  const integration = tx.config.current.integrations.find((i) => i.id === row.integration_id);
+  // An integration removed from the config after the accept: its work is still applied.
+  const source = integration ?? { id: row.integration_id, name: row.integration_id, auto_resolve: undefined };
+  const ctx: Ctx = { ...tx, actor: integration ? integrationActor(integration) : systemActor(`integration ${row.integration_id}`) };
+  const id = Number(row.id);
+  const pending = await q(ctx).selectFrom('signals').select('id').where('id', '=', id).where('processed_at', 'is', null).executeTakeFirst();
+  if (!pending) return;
+  const work = row.work === null ? [] : (JSON.parse(row.work) as WorkItem[]);
+  await applyWork(ctx, source, work, () => suppressors(ctx));
+  await q(ctx).updateTable('signals').set({ processed_at: ctx.clock.now() }).where('id', '=', id).execute();
 }
