@@ -335,6 +335,45 @@ export function crossCheckIntegrations(raw: unknown): { path: PropertyKey[]; mes
   return issues;
 }
 
+/**
+ * Severity rules and duration rules: a rule naming a service or integration that does not exist
+ * would silently never match, and two duration rules for one severity would leave one unused.
+ */
+export function crossCheckClassification(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  const root = (raw ?? {}) as { services?: unknown; integrations?: unknown; classification?: { rules?: unknown; duration_rules?: unknown } | null };
+  const ids = (list: unknown) => new Set(Array.isArray(list) ? list.map((x) => x?.id).filter((id): id is string => typeof id === 'string') : []);
+  const services = ids(root.services);
+  const integrations = ids(root.integrations);
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  const rules = root.classification?.rules;
+  if (Array.isArray(rules)) {
+    rules.forEach((rule, i) => {
+      const match = (rule as { match?: Record<string, unknown> } | null)?.match;
+      if (!match || typeof match !== 'object') return;
+      for (const [field, known, what] of [['service', services, 'service'], ['integration', integrations, 'integration']] as const) {
+        const value = match[field];
+        const names = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+        names.forEach((name, j) => {
+          if (typeof name === 'string' && !known.has(name)) {
+            issues.push({ path: ['classification', 'rules', i, 'match', field, ...(Array.isArray(value) ? [j] : [])], message: `unknown ${what} "${name}"` });
+          }
+        });
+      }
+    });
+  }
+  const durations = root.classification?.duration_rules;
+  if (Array.isArray(durations)) {
+    const seen = new Map<string, number>();
+    durations.forEach((rule, i) => {
+      const severity = (rule as { severity?: unknown } | null)?.severity;
+      if (typeof severity !== 'string') return;
+      if (seen.has(severity)) issues.push({ path: ['classification', 'duration_rules', i, 'severity'], message: `a second duration rule for ${severity} (first at duration_rules[${seen.get(severity)}])` });
+      else seen.set(severity, i);
+    });
+  }
+  return issues;
+}
+
 function findCycle(services: { id: string; depends_on: string[] }[]): string[] | null {
   const deps = new Map(services.map((s) => [s.id, s.depends_on]));
   const state = new Map<string, 'visiting' | 'done'>();
