@@ -139,6 +139,8 @@ export class SignalProcessor {
   private async round(): Promise<number> {
     const base = { db: this.deps.db, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
     const rows = await q(base).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
+    // Everything below the oldest waiting signal has been applied, by this node or another.
+    this.wakeBelow(rows.length ? Number(rows[0].id) : Infinity);
     if (!rows.length) return 0;
     // Silences and windows change rarely: loaded once per round.
     let suppressors: Promise<ActiveSilence[]> | null = null;
@@ -161,6 +163,14 @@ export class SignalProcessor {
       this.waiters.delete(id);
     }
     return rows.length;
+  }
+
+  private wakeBelow(id: number): void {
+    for (const [waiting, wake] of this.waiters) {
+      if (waiting >= id) continue;
+      wake();
+      this.waiters.delete(waiting);
+    }
   }
 
   /** Set by applyRoundAtOnce: whether the whole round committed. */
