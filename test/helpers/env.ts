@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before } from 'node:test';
@@ -151,4 +152,19 @@ export async function waitForNewestSignalSetAside(env: TestEnv) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the failing signal was never set aside');
+}
+
+/**
+ * Makes inserts into `table` fail ("boom: injected failure") where the SQL condition on `new`
+ * holds, on either engine; the returned function removes the trigger.
+ */
+export async function injectInsertFailure(env: TestEnv, table: string, condition: string): Promise<() => Promise<void>> {
+  const k = env.db.kysely;
+  if (env.dialect === 'sqlite') {
+    await sql.raw(`create trigger fb_test_fail before insert on ${table} when ${condition} begin select raise(abort, 'boom: injected failure'); end`).execute(k);
+    return async () => void (await sql.raw('drop trigger fb_test_fail').execute(k));
+  }
+  await sql.raw(`create or replace function fb_test_boom() returns trigger language plpgsql as $$ begin raise exception 'boom: injected failure'; end $$`).execute(k);
+  await sql.raw(`create trigger fb_test_fail before insert on ${table} for each row when (${condition}) execute function fb_test_boom()`).execute(k);
+  return async () => void (await sql.raw(`drop trigger fb_test_fail on ${table}`).execute(k));
 }

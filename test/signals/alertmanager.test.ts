@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { buildAppWithCapturedLogs, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, injectInsertFailure, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { receiverKit } from './receiver-kit.ts';
 
 /** The example config's alertmanager integration (default service api; severity page → P1). */
@@ -149,12 +148,7 @@ for (const { name, skip } of DIALECTS) {
       const k = env.db.kysely;
       // A failure at the very last alert must leave nothing of the other 99: the notification was
       // accepted (durable) and answered 200, and its work is applied whole or not at all.
-      if (name === 'sqlite') {
-        await sql.raw(`create trigger fb_test_fail before insert on alerts when new.dedup_key = 'big-099' begin select raise(abort, 'boom: injected failure'); end`).execute(k);
-      } else {
-        await sql.raw(`create or replace function fb_test_boom() returns trigger language plpgsql as $$ begin raise exception 'boom: injected failure'; end $$`).execute(k);
-        await sql.raw(`create trigger fb_test_fail before insert on alerts for each row when (new.dedup_key = 'big-099') execute function fb_test_boom()`).execute(k);
-      }
+      const heal = await injectInsertFailure(env, 'alerts', "new.dedup_key = 'big-099'");
       const before = await counts();
       let res: LightMyRequestResponse;
       let failed;
@@ -162,7 +156,7 @@ for (const { name, skip } of DIALECTS) {
         res = await send(webhook(batch));
         failed = await waitForNewestSignalSetAside(env);
       } finally {
-        await sql.raw(name === 'sqlite' ? 'drop trigger fb_test_fail' : 'drop trigger fb_test_fail on alerts').execute(k);
+        await heal();
       }
       ok(res, 100);
       assert.match(failed.error!, /boom: injected failure/);

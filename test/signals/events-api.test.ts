@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { buildAppWithCapturedLogs, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, injectInsertFailure, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 
 /** The example config's events_v2 integration (database service, critical → P0). */
 const KEY = '8c1f0d6e2b7a4e39a5d4c3b2a1f0e9d8';
@@ -292,13 +291,7 @@ for (const { name, skip } of DIALECTS) {
     });
 
     test('a failure while applying an accepted event: nothing half-written, the signal kept with its error, the next event applies', async () => {
-      const k = env.db.kysely;
-      if (name === 'sqlite') {
-        await sql.raw(`create trigger fb_test_fail before insert on outbox when new.topic = 'incident.alert_added' begin select raise(abort, 'boom: injected failure'); end`).execute(k);
-      } else {
-        await sql.raw(`create or replace function fb_test_boom() returns trigger language plpgsql as $$ begin raise exception 'boom: injected failure'; end $$`).execute(k);
-        await sql.raw(`create trigger fb_test_fail before insert on outbox for each row when (new.topic = 'incident.alert_added') execute function fb_test_boom()`).execute(k);
-      }
+      const heal = await injectInsertFailure(env, 'outbox', "new.topic = 'incident.alert_added'");
       const before = await counts();
       let res: LightMyRequestResponse;
       let signal;
@@ -307,7 +300,7 @@ for (const { name, skip } of DIALECTS) {
         // The event was durable before the 202; applying it fails, is retried, then set aside.
         signal = await waitForNewestSignalSetAside(env);
       } finally {
-        await sql.raw(name === 'sqlite' ? 'drop trigger fb_test_fail' : 'drop trigger fb_test_fail on outbox').execute(k);
+        await heal();
       }
       accepted(res);
       assert.match(signal.error!, /boom: injected failure/);
