@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import type { DB } from '../../src/db/schema.ts';
-import type { TestApp, TestEnv } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /**
  * The helpers every webhook receiver suite uses: send a body with the integration key, check an
@@ -46,4 +46,34 @@ export async function fireAlertmanagerAlert(env: TestEnv, t: TestApp, fingerprin
     payload: { version: '4', groupKey: `g-${fingerprint}`, status: 'firing', receiver: 'r', alerts: [alert] },
   });
   assert.equal(res.statusCode, 200, res.body);
+}
+
+/**
+ * Sends a labelled-alert receiver (Alertmanager, Grafana) good and bad requests through an app
+ * logging at trace level, and checks neither its key nor an unknown key ever reaches the log.
+ * `body(overrides, description?)` builds a one-alert notification.
+ */
+export async function assertKeyNeverLogged(
+  env: TestEnv,
+  opts: { key: string; url: string; unknownUrl: string; version: string; body: (overrides?: Record<string, unknown>, description?: string) => unknown },
+): Promise<void> {
+  const { app, logs: captured } = await buildAppWithCapturedLogs(env);
+  const other = 'ffffffffffffffffffffffffffffffff';
+  const post = (payload: string, key = opts.key, url = opts.url) =>
+    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload });
+  const json = (overrides?: Record<string, unknown>, description?: string) => JSON.stringify(opts.body(overrides, description));
+  try {
+    assert.equal((await post(json())).statusCode, 200);
+    assert.equal((await post(json(), other)).statusCode, 401);
+    assert.equal((await post(json(), opts.key, opts.unknownUrl)).statusCode, 404);
+    assert.equal((await post(`{"version":"${opts.version}","groupKey":"${opts.key}",`)).statusCode, 400);
+    assert.equal((await post(json({ version: opts.key }))).statusCode, 400);
+    assert.equal((await post(json({}, 'z'.repeat(520 * 1024)))).statusCode, 413);
+  } finally {
+    await app.close();
+  }
+  const route = opts.url.slice(opts.url.lastIndexOf('/'));
+  assert.ok(captured().includes(route), 'requests were logged at all');
+  assert.ok(!captured().includes(opts.key), 'the integration key was logged');
+  assert.ok(!captured().includes(other), 'an unknown key was logged');
 }

@@ -7,7 +7,7 @@ import { emitEvent } from '../events/index.ts';
 import { changeSeverity, createIncident, recordChange, transitionIncident } from '../incidents/index.ts';
 import { OPEN_STATES } from '../incidents/state-machine.ts';
 import { serviceGraph } from '../services/index.ts';
-import { cancelTimer, findTimer } from '../timers/index.ts';
+import { cancelTimer } from '../timers/index.ts';
 import { moreSevere, type Classification } from './classify.ts';
 import { AUTO_RESOLVE_TIMER, scheduleDurationRule } from './pipeline-timers.ts';
 
@@ -86,8 +86,7 @@ export async function attachToIncident(
       await changeSeverity(tx, `INC-${incident.number}`, { severity: classification.severity, reason: `a new alert classifies higher: ${classification.text}` });
       await scheduleDurationRule(tx, incident.id);
     }
-    if (await findTimer(tx, AUTO_RESOLVE_TIMER, incident.id)) {
-      await cancelTimer(tx, AUTO_RESOLVE_TIMER, incident.id);
+    if (await cancelTimer(tx, AUTO_RESOLVE_TIMER, incident.id)) {
       if (incident.state === 'monitoring') await transitionIncident(tx, incident.id, 'investigate', { note: 'an alert fired again: auto-resolve cancelled' });
     }
     if (incident.state !== 'triggered' && tx.config.current.correlation.renotify_acknowledged) {

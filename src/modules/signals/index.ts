@@ -1,8 +1,8 @@
 export { ingestEvent } from './ingest-event.ts';
-export { ingestAlertmanager, type AcceptedSignal } from './ingest-alertmanager.ts';
+export { ingestAlertmanager } from './ingest-alertmanager.ts';
 export { ingestGrafana } from './ingest-grafana.ts';
 export { ingestGeneric } from './ingest-generic.ts';
-export { SignalProcessor } from './signal-queue.ts';
+export { SignalProcessor, type AcceptedSignal } from './signal-queue.ts';
 export { findIntegrationByKey, integrationActor, integrationKeyMatches } from './integrations.ts';
 export * from './schemas.ts';
 export { ingestChange } from './ingest-change.ts';

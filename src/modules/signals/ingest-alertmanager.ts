@@ -3,7 +3,7 @@ import type { AlertmanagerIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { cut, nonBlank, parseSenderTime, pickService, pickSeverity, workOf, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
-import { acceptSignal } from './signal-queue.ts';
+import { acceptSignal, type AcceptedSignal } from './signal-queue.ts';
 
 /** As PagerDuty's summary limit; the whole annotation stays in the alert's details. */
 export const SUMMARY_MAX = 1024;
@@ -41,11 +41,6 @@ export const alertmanagerWebhook = z.object({
 });
 export type AlertmanagerWebhook = z.output<typeof alertmanagerWebhook>;
 
-/** An accepted notification: its signal, and how many alerts it carries. */
-export interface AcceptedSignal {
-  signal_id: number;
-  alerts: number;
-}
 
 /**
  * Accepts one Alertmanager webhook notification for an integration: checked and mapped (a bad

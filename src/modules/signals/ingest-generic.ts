@@ -3,8 +3,7 @@ import { DomainError, notFound } from '../../lib/errors.ts';
 import { getAtPath, setAtPath } from '../../lib/json-path.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { cut, nonBlank, parseSenderTime, pickService, pickSeverity, workOf, type AlertPlan, type NotificationPlan } from './alert-lifecycle.ts';
-import type { AcceptedSignal } from './ingest-alertmanager.ts';
-import { acceptSignal } from './signal-queue.ts';
+import { acceptSignal, type AcceptedSignal } from './signal-queue.ts';
 import { SUMMARY_MAX } from './ingest-alertmanager.ts';
 
 /** As for the Events API's dedup_key. */

@@ -3,8 +3,7 @@ import type { GrafanaIntegrationConfig } from '../../config/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { nonBlank, workOf, type NotificationPlan } from './alert-lifecycle.ts';
-import type { AcceptedSignal } from './ingest-alertmanager.ts';
-import { acceptSignal } from './signal-queue.ts';
+import { acceptSignal, type AcceptedSignal } from './signal-queue.ts';
 import { labelSet, planLabelledAlert, rfc3339 } from './ingest-alertmanager.ts';
 
 /**

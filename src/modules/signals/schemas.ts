@@ -49,10 +49,3 @@ export type PdChangeEvent = z.output<typeof pdChangeEvent>;
 /** What became of an accepted event. */
 export type IngestOutcome = 'created' | 'grouped' | 'repeated' | 'suppressed' | 'acknowledged' | 'resolved' | 'dropped';
 
-export interface IngestResult {
-  dedup_key: string;
-  outcome: IngestOutcome;
-  signal_id: number;
-  alert_id: string | null;
-  incident_id: string | null;
-}

@@ -10,6 +10,12 @@ import { applyWork, ingestTransaction, loadSuppressors, type NotificationPlan, t
 import { integrationActor } from './integrations.ts';
 import { insertSignal } from './repository.ts';
 
+/** An accepted notification: its signal, and how many alerts it carries. */
+export interface AcceptedSignal {
+  signal_id: number;
+  alerts: number;
+}
+
 /**
  * Stores a checked signal with its work, durably (on SQLite, in a group commit shared with the
  * other requests of the moment), and returns its id. This is all a receiver does before it may
@@ -112,14 +118,6 @@ export class SignalProcessor {
     });
   }
 
-  /** Applies every waiting signal now (tests, and shutdown); returns how many were applied. */
-  async drainNow(): Promise<number> {
-    await this.running;
-    let total = 0;
-    for (let n = await this.round(); n > 0; n = await this.round()) total += n;
-    return total;
-  }
-
   private async drain(): Promise<void> {
     try {
       do {
@@ -138,9 +136,12 @@ export class SignalProcessor {
 
   private async round(): Promise<number> {
     const base = { db: this.deps.db, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
+    // Only receivers already waiting now: their signals were committed before this query starts,
+    // so the query sees them (one that commits during the query would look applied).
+    const waiting = [...this.waiters.keys()];
     const rows = await q(base).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
     // Everything below the oldest waiting signal has been applied, by this node or another.
-    this.wakeBelow(rows.length ? Number(rows[0].id) : Infinity);
+    this.wakeBelow(waiting, rows.length ? Number(rows[0].id) : Infinity);
     if (!rows.length) return 0;
     // Silences and windows change rarely: loaded once per round.
     let suppressors: Promise<ActiveSilence[]> | null = null;
@@ -149,12 +150,15 @@ export class SignalProcessor {
     // SQLite: queued together, they share one commit (and run in order). PostgreSQL: the round in
     // one transaction, in order (one commit round trip per round, not per signal).
     if (this.deps.db.dialect.name === 'sqlite') await Promise.all(rows.map(apply));
-    else if ((await this.applyRoundAtOnce(base, rows, load)) === 'busy') return 0;
-    else if (!this.roundApplied) {
-      // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
-      for (const row of rows) {
-        // Another node is applying signals, or this one failed: stop here, or later ones would go first.
-        if ((await apply(row)) === 'busy') return 0;
+    else {
+      const outcome = await this.applyRoundAtOnce(base, rows, load);
+      if (outcome === 'busy') return 0;
+      if (outcome === 'failed') {
+        // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
+        for (const row of rows) {
+          // Another node is applying signals, or this one failed: stop here, or later ones would go first.
+          if ((await apply(row)) === 'busy') return 0;
+        }
       }
     }
     for (const row of rows) {
@@ -165,31 +169,25 @@ export class SignalProcessor {
     return rows.length;
   }
 
-  private wakeBelow(id: number): void {
-    for (const [waiting, wake] of this.waiters) {
+  private wakeBelow(candidates: number[], id: number): void {
+    for (const waiting of candidates) {
       if (waiting >= id) continue;
-      wake();
+      this.waiters.get(waiting)?.();
       this.waiters.delete(waiting);
     }
   }
 
-  /** Set by applyRoundAtOnce: whether the whole round committed. */
-  private roundApplied = false;
-
   /** PostgreSQL: the whole round in one transaction; on any failure nothing of it stays. */
-  private async applyRoundAtOnce(base: Ctx, rows: SignalRow[], suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
-    this.roundApplied = false;
+  private async applyRoundAtOnce(base: Ctx, rows: SignalRow[], suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy' | 'failed'> {
     try {
-      const outcome = await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
+      return await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
         if (!(await takeProcessorLock(tx))) return 'busy';
-        for (const row of rows) await applySignal({ ...tx, requestId: `signal-${row.id}` }, { ...row, id: Number(row.id) }, suppressors);
+        for (const row of rows) await applySignal({ ...tx, requestId: `signal-${row.id}` }, row, suppressors);
         return 'done';
       });
-      this.roundApplied = outcome === 'done';
-      return outcome;
     } catch (err) {
       this.deps.logger.warn({ err }, 'a round of signals failed; applying them one by one');
-      return 'done';
+      return 'failed';
     }
   }
 

@@ -25,13 +25,10 @@ export async function setTimer(ctx: Ctx, kind: string, subjectId: string, dueAt:
   await q(ctx).insertInto('timers').values({ kind, subject_id: subjectId, due_at: dueAt, data: JSON.stringify(data) }).execute();
 }
 
-export async function cancelTimer(ctx: Ctx, kind: string, subjectId: string): Promise<void> {
-  await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).execute();
-}
-
-export async function findTimer(ctx: Pick<Ctx, 'db' | 'trx'>, kind: string, subjectId: string): Promise<Timer | undefined> {
-  const row = await q(ctx).selectFrom('timers').selectAll().where('kind', '=', kind).where('subject_id', '=', subjectId).executeTakeFirst();
-  return row && { ...row, due_at: Number(row.due_at), data: JSON.parse(row.data) as Record<string, unknown> };
+/** Cancels a pending timer; true when there was one. */
+export async function cancelTimer(ctx: Ctx, kind: string, subjectId: string): Promise<boolean> {
+  const { numDeletedRows } = await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).executeTakeFirst();
+  return numDeletedRows > 0n;
 }
 
 /**
