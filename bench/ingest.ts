@@ -291,8 +291,6 @@ interface Step {
   pendingAtAccept: number;
   /** From the last 2xx until every accepted alert was seen in an incident, by polling the database. */
   drainMs: number;
-  /** How the incident times were taken: 'timeline' (server stamps) or 'polled' (first seen by polling). */
-  incidentMethod: string;
   serverCpuMsPerEvent: number;
   clientCpuMsPerEvent: number;
   /** Alerts accepted in the step (fewer than --events when the time cap ended it). */
@@ -374,43 +372,32 @@ async function openReader(engine: string, dataDir: string, pgUrl: string | null)
 
 /**
  * When each accepted alert became part of an incident, relative to its 202. Written so that it
- * still holds if ingestion answers 202 before the incident work is done: it first polls until
- * every accepted key's alert has an incident_id (giving the drain time and, per key, when it was
- * first seen), then takes the server's own stamp of the link (the `alert_added` timeline entry,
- * written in the transaction that joins the alert to a new or open incident; same host clock) and
- * counts max(0, stamp − 202). A key whose timeline entry is missing falls back to when polling
- * first saw it.
+ * still holds if ingestion answers 202 before the incident work is done: it polls until every
+ * accepted key's alert has an incident_id (giving the drain time), then takes the server's own
+ * stamp of the alert (`first_seen_at`: the alert row is written, and joined to a new or open
+ * incident, in one transaction; same host clock) and counts max(0, stamp − 202).
  */
-async function incidentLag(reader: Reader, prefix: string, acceptedAt: Map<string, number>, lastAccept: number, timelineFrom: number) {
-  const seen = new Map<string, { alertId: string; at: number }>();
+async function incidentLag(reader: Reader, prefix: string, acceptedAt: Map<string, number>, lastAccept: number) {
+  const stamps = new Map<string, number>();
   const deadline = Date.now() + 120_000;
-  while (seen.size < acceptedAt.size) {
-    const rows = await reader.all(`select id, dedup_key from alerts where dedup_key >= ? and dedup_key < ? and incident_id is not null`, [prefix, `${prefix}~`]);
-    const now = wallNow();
-    for (const r of rows) if (!seen.has(String(r.dedup_key))) seen.set(String(r.dedup_key), { alertId: String(r.id), at: now });
-    if (seen.size >= acceptedAt.size) break;
+  while (stamps.size < acceptedAt.size) {
+    const rows = await reader.all(`select dedup_key, first_seen_at from alerts where dedup_key >= ? and dedup_key < ? and incident_id is not null`, [prefix, `${prefix}~`]);
+    for (const r of rows) stamps.set(String(r.dedup_key), Number(r.first_seen_at));
+    if (stamps.size >= acceptedAt.size) break;
     if (Date.now() > deadline) {
-      log(`    ${acceptedAt.size - seen.size} accepted alerts still without an incident after 120 s`);
+      log(`    ${acceptedAt.size - stamps.size} accepted alerts still without an incident after 120 s`);
       break;
     }
     await sleep(10);
   }
   const drainMs = Math.max(0, wallNow() - lastAccept);
-  const stamps = new Map<string, number>();
-  for (const r of await reader.all(`select at, data from incident_timeline where kind = 'alert_added' and id > ?`, [timelineFrom])) {
-    const alertId = (JSON.parse(String(r.data)) as { alert_id?: string }).alert_id;
-    if (alertId) stamps.set(alertId, Number(r.at));
-  }
   const lags: number[] = [];
   let pending = 0;
-  let polled = 0;
   for (const [key, accepted] of acceptedAt) {
-    const s = seen.get(key);
-    if (!s) continue;
-    const stamp = stamps.get(s.alertId);
-    if (stamp === undefined) polled++;
+    const stamp = stamps.get(key);
+    if (stamp === undefined) continue;
     // The stamp is whole milliseconds (Date.now()), so "after the 202" needs a full millisecond.
-    const lag = stamp === undefined ? s.at - accepted : stamp + 1 - accepted;
+    const lag = stamp + 1 - accepted;
     if (lag > 0) pending++;
     lags.push(Math.max(0, lag));
   }
@@ -420,13 +407,7 @@ async function incidentLag(reader: Reader, prefix: string, acceptedAt: Map<strin
     p99: lags.length ? percentile(lags, 99) : Number.NaN,
     pendingAtAccept: lags.length ? pending / lags.length : Number.NaN,
     drainMs,
-    method: polled === 0 ? 'timeline' : polled === lags.length ? 'polled' : 'timeline+polled',
   };
-}
-
-async function maxTimelineId(reader: Reader): Promise<number> {
-  const [row] = await reader.all(`select coalesce(max(id), 0) as m from incident_timeline`, []);
-  return Number(row.m);
 }
 
 // ─── steps ──────────────────────────────────────────────────────────────────────────────────
@@ -447,14 +428,13 @@ let stepSerial = 0;
 async function runStep(target: { base: URL; pid: number | undefined; reader?: Reader }, build: (alerts: BenchAlert[]) => Req[], perRequest: number, clients: number, label: string): Promise<Step> {
   const prefix = `b${process.pid}-${++stepSerial}/`;
   const reqs = build(stepAlerts(prefix, EVENTS, KEYS, perRequest));
-  const timelineFrom = target.reader ? await maxTimelineId(target.reader) : 0;
   const cpu0 = processCpuSeconds(target.pid);
   const client0 = process.cpuUsage();
   const sent = await send(target.base, reqs, clients, SECONDS);
   const cpu = processCpuSeconds(target.pid) - cpu0;
   const client = process.cpuUsage(client0);
   if (sent.events === 0) throw new Error(`${label}: every request was refused`);
-  const lag = target.reader ? await incidentLag(target.reader, prefix, sent.acceptedAt, sent.lastAccept, timelineFrom) : null;
+  const lag = target.reader ? await incidentLag(target.reader, prefix, sent.acceptedAt, sent.lastAccept) : null;
   const step: Step = {
     eventsPerSec: sent.events / (sent.wallMs / 1000),
     p50: percentile(sent.latencies, 50),
@@ -463,7 +443,6 @@ async function runStep(target: { base: URL; pid: number | undefined; reader?: Re
     incidentP99: lag?.p99 ?? Number.NaN,
     pendingAtAccept: lag?.pendingAtAccept ?? Number.NaN,
     drainMs: lag?.drainMs ?? Number.NaN,
-    incidentMethod: lag?.method ?? '',
     serverCpuMsPerEvent: (cpu * 1000) / sent.events,
     clientCpuMsPerEvent: (client.user + client.system) / 1000 / sent.events,
     events: sent.events,
@@ -471,7 +450,7 @@ async function runStep(target: { base: URL; pid: number | undefined; reader?: Re
   };
   log(
     `    ${label.padEnd(34)} ${fmt(step.events).padStart(6)} alerts, ${fmt(step.eventsPerSec).padStart(6)}/s  p50 ${ms1(step.p50).padStart(6)} ms  p99 ${ms1(step.p99).padStart(6)} ms` +
-      (lag ? `  accept→incident p50 ${ms1(step.incidentP50)} p99 ${ms1(step.incidentP99)} ms (${lag.method}; ${(step.pendingAtAccept * 100).toFixed(0)}% after the 202; all in incidents ${ms1(step.drainMs)} ms after the last 202)` : '') +
+      (lag ? `  accept→incident p50 ${ms1(step.incidentP50)} p99 ${ms1(step.incidentP99)} ms (${(step.pendingAtAccept * 100).toFixed(0)}% after the 202; all in incidents ${ms1(step.drainMs)} ms after the last 202)` : '') +
       `  CPU/event: receiver ${step.serverCpuMsPerEvent.toFixed(3)} ms, client ${step.clientCpuMsPerEvent.toFixed(3)} ms` +
       (step.refused ? `  REFUSED ${fmt(step.refused)}` : '') +
       `  (load ${loadavg()[0].toFixed(2)})`,

@@ -115,8 +115,11 @@ for (const { name, skip } of DIALECTS) {
       assert.equal((await lastSignal()).event_action, 'resolved');
       const inc = await getIncident(env.ctx(), a1.incident_id!);
       // The example's prometheus integration auto-resolves once every alert has resolved.
-      assert.deepEqual(inc.timeline.map((e) => e.kind), ['created', 'alert_added', 'alert_added', 'alert_resolved', 'alert_resolved', 'auto_resolve_scheduled']);
-      assert.equal(inc.timeline[3].data.alert_id, a1.id);
+      // The two alerts arrived in one notification: one alert_added entry lists both.
+      assert.deepEqual(inc.timeline.map((e) => e.kind), ['created', 'alert_added', 'alert_resolved', 'alert_resolved', 'auto_resolve_scheduled']);
+      assert.equal(inc.timeline[1].data.count, 2);
+      assert.deepEqual((inc.timeline[1].data.alerts as { alert_id: string }[]).map((a) => a.alert_id), [a1.id, a2.id]);
+      assert.equal(inc.timeline[2].data.alert_id, a1.id);
       // Alertmanager in an HA pair sends the same notification twice: the second resolve is dropped.
       const before = await counts();
       ok(await send(webhook([amAlert('flow-1', 'resolved'), amAlert('flow-2', 'resolved')])), 2);
@@ -179,7 +182,11 @@ for (const { name, skip } of DIALECTS) {
       assert.notEqual(checkoutInc, docsInc);
       assert.equal((await getIncident(env.ctx(), checkoutInc!)).severity, 'P1');
       assert.equal((await getIncident(env.ctx(), docsInc!)).severity, 'P3', 'warning → P3');
-      assert.equal((await getIncident(env.ctx(), docsInc!)).timeline.filter((e) => e.kind === 'alert_added').length, 50);
+      const added = (await getIncident(env.ctx(), docsInc!)).timeline.filter((e) => e.kind === 'alert_added');
+      assert.equal(added.length, 1, 'one alert_added entry for the 50 alerts of one notification');
+      assert.equal(added[0].data.count, 50);
+      assert.match(added[0].body, /^50 alerts from Prometheus Alertmanager, the first: /);
+      assert.equal((added[0].data.alerts as unknown[]).length, 50);
     });
 
     test('severity label → P level: defaults, the integration map, anything else → default P3', async () => {

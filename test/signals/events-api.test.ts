@@ -78,7 +78,8 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(inc.created_by, `integration ${INTEGRATION}`);
       assert.deepEqual(inc.timeline.map((e) => e.kind), ['created', 'alert_added']);
       assert.deepEqual(inc.timeline[1].actor, { type: 'integration', id: null, name: `integration ${INTEGRATION}` });
-      assert.equal(inc.timeline[1].data.alert_id, alert.id);
+      assert.equal(inc.timeline[1].data.count, 1);
+      assert.deepEqual(inc.timeline[1].data.alerts, [{ alert_id: alert.id, integration: INTEGRATION, dedup_key: alert.dedup_key, severity: 'critical', source: alert.source }]);
       const signal = await lastSignal();
       assert.equal(signal.integration_id, INTEGRATION);
       assert.equal(signal.event_action, 'trigger');

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { IntegrationConfig } from '../../config/schema.ts';
-import { isUniqueViolation, lockName } from '../../db/dialect.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import type { Severity } from '../../config/defaults.ts';
@@ -8,14 +8,14 @@ import { DomainError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Ctx } from '../context.ts';
 import { formatDuration } from '../../lib/duration.ts';
-import { findIncidentState, recordChange, transitionIncident } from '../incidents/index.ts';
-import { loadActiveWindows } from '../maintenance/index.ts';
-import { loadActiveSilences, matchingSilence, type ActiveSilence } from '../silences/index.ts';
+import { recordChange, transitionIncident } from '../incidents/index.ts';
+import { matchingSilence } from '../silences/index.ts';
 import { setTimer } from '../timers/index.ts';
 import { classify } from './classify.ts';
 import { attachToIncident } from './correlate.ts';
 import { afterAlertResolved, FLAP_SETTLE_TIMER } from './pipeline-timers.ts';
 import { findOpenAlert, insertAlert, updateAlert, type AlertRow } from './repository.ts';
+import type { SignalRound } from './signal-round.ts';
 import type { IngestOutcome } from './schemas.ts';
 
 /** How far ahead of our clock a sender's timestamp may be (clock skew), as for incidents. */
@@ -45,26 +45,17 @@ export interface FiringAlert {
 export type OpenOutcome = { outcome: 'created' | 'grouped' | 'repeated' | 'suppressed'; alert_id: string; incident_id: string | null };
 
 /**
- * What suppresses new alerts now: active silences and maintenance windows in progress, loaded once
- * per ingestion transaction (they are few). A window matches the alerts on its services.
- */
-export async function loadSuppressors(tx: Pick<Ctx, 'db' | 'trx' | 'clock'>): Promise<ActiveSilence[]> {
-  const silences = await loadActiveSilences(tx);
-  const windows = await loadActiveWindows(tx, tx.clock.now());
-  return [...silences, ...windows.map((w) => ({ id: w.id, matches: [(labels: Record<string, string>) => w.services.has(labels.service)] }))];
-}
-
-/**
  * A firing event for a key: repeats the open alert (count, last seen), or opens a new alert that
  * joins an open incident or opens one (see attachToIncident for which). A new alert that an active
  * silence or maintenance window matches is stored with `suppressed_by` and no incident; its
  * repeats only count while one still matches, and the first repeat after that opens or joins an
- * incident. The caller holds the service lock, has looked up (and, on PostgreSQL, locked) the
- * open alert for the key, and has loaded the suppressors once for its transaction.
+ * incident. The caller holds the service lock and has looked up (and, on PostgreSQL, locked) the
+ * open alert for the key.
  */
-export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert, suppressors: ActiveSilence[]): Promise<OpenOutcome> {
+export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: AlertRow | undefined, alert: FiringAlert, round: SignalRound): Promise<OpenOutcome> {
   const now = tx.clock.now();
   const labels = alertLabels(integration, alert);
+  const suppressors = await round.suppressors(tx);
   if (open) {
     if (open.suppressed_by !== null) {
       const still = matchingSilence(suppressors, labels);
@@ -75,9 +66,10 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
       // Its silence has ended: this repeat is the alert's first page (Alertmanager re-notifies too),
       // on the service the alert was stored on.
       await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now, suppressed_by: null });
-      return attachIncident(tx, integration, open.id, { ...alert, serviceId: open.service_id }, open.flapping_since !== null);
+      const link = (incidentId: string) => updateAlert(tx, open.id, { incident_id: incidentId });
+      return attachIncident(tx, integration, open.id, { ...alert, serviceId: open.service_id }, open.flapping_since !== null, round, link);
     }
-    const incident = open.incident_id ? await findIncidentState(tx, open.incident_id) : undefined;
+    const incident = open.incident_id ? await round.incidentState(tx, open.incident_id) : undefined;
     if (!incident || (incident.state !== 'resolved' && incident.state !== 'closed')) {
       await updateAlert(tx, open.id, { event_count: open.event_count + 1, last_seen_at: now });
       return { outcome: 'repeated', alert_id: open.id, incident_id: open.incident_id };
@@ -88,8 +80,8 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
 
   const alertId = newId('alt', now);
   const silence = matchingSilence(suppressors, labels);
-  const flap = await checkFlapping(tx, integration, alert.dedupKey);
-  await insertAlert(tx, {
+  const flap = await checkFlapping(tx, integration, alert.dedupKey, round);
+  const row: AlertRow = {
     id: alertId,
     integration_id: integration.id,
     dedup_key: alert.dedupKey,
@@ -109,11 +101,17 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
     labels: JSON.stringify(labels),
     suppressed_by: silence?.id ?? null,
     flapping_since: flap.since,
-  });
-  if (silence) return { outcome: 'suppressed', alert_id: alertId, incident_id: null };
-  const result = await attachIncident(tx, integration, alertId, alert, flap.since !== null);
+  };
+  round.noteKeyWritten(integration.id, alert.dedupKey);
+  if (silence) {
+    await insertAlert(tx, row);
+    return { outcome: 'suppressed', alert_id: alertId, incident_id: null };
+  }
+  const link = (incidentId: string) => insertAlert(tx, { ...row, incident_id: incidentId });
+  const result = await attachIncident(tx, integration, alertId, alert, flap.since !== null, round, link);
   if (flap.startedNow) {
-    const incident = { id: result.incident_id!, number: (await findIncidentState(tx, result.incident_id!))!.number };
+    const incident = { id: result.incident_id!, number: (await round.incidentState(tx, result.incident_id!))!.number };
+    await round.flushIncident(tx, incident.id);
     const window = formatDuration(tx.config.current.flapping.window);
     await recordChange(tx, incident, {
       kind: 'alert_flapping',
@@ -129,7 +127,9 @@ export async function openOrRepeatAlert(tx: Ctx, integration: Source, open: Aler
  * more than the configured number of times within the window, and stays so until it has been
  * quiet for a whole window (a timer clears the mark). Each change moves that timer.
  */
-async function checkFlapping(tx: Ctx, integration: Source, dedupKey: string): Promise<{ since: number | null; startedNow: boolean; changes: number }> {
+async function checkFlapping(tx: Ctx, integration: Source, dedupKey: string, round: SignalRound): Promise<{ since: number | null; startedNow: boolean; changes: number }> {
+  // A key that never had an alert has no history to flap with.
+  if (round.keyIsNew(integration.id, dedupKey)) return { since: null, startedNow: false, changes: 1 };
   const { changes: limit, window } = tx.config.current.flapping;
   const now = tx.clock.now();
   const from = now - window;
@@ -149,13 +149,15 @@ async function checkFlapping(tx: Ctx, integration: Source, dedupKey: string): Pr
 }
 
 /** Joins the alert to its incident or opens one (see attachToIncident), classified first. */
-async function attachIncident(tx: Ctx, integration: Source, alertId: string, alert: FiringAlert, flapping: boolean): Promise<OpenOutcome> {
+async function attachIncident(tx: Ctx, integration: Source, alertId: string, alert: FiringAlert, flapping: boolean, round: SignalRound, link: (incidentId: string) => Promise<void>): Promise<OpenOutcome> {
   const classification = classify(tx.config.current, { ...alert, integration: integration.id });
   const { incident, outcome } = await attachToIncident(
     tx,
     { ...alert, id: alertId, integrationId: integration.id, integrationName: integration.name, flapping },
     classification,
     { title: titleOf(alert.summary), description: describe(alertId, integration, alert.summary, alert.source) },
+    round,
+    link,
   );
   return { outcome, alert_id: alertId, incident_id: incident.id };
 }
@@ -169,21 +171,24 @@ export function alertLabels(integration: Source, alert: Pick<FiringAlert, 'label
  * Resolves an open alert at the source's word, notes it on its incident's timeline, and lets
  * auto-resolve see whether that was the incident's last open alert.
  */
-export async function resolveAlert(tx: Ctx, integration: Source, alert: AlertRow): Promise<void> {
+async function resolveAlert(tx: Ctx, integration: Source, alert: AlertRow, round: SignalRound): Promise<void> {
   const now = tx.clock.now();
   await updateAlert(tx, alert.id, { status: 'resolved', resolved_at: now, last_seen_at: now });
   if (alert.flapping_since !== null) {
     // A change of state: a flapping key settles only after a whole quiet window.
     await setTimer(tx, FLAP_SETTLE_TIMER, `${integration.id}\n${alert.dedup_key}`, now + tx.config.current.flapping.window, { integration_id: integration.id, dedup_key: alert.dedup_key });
   }
-  const incident = alert.incident_id ? await findIncidentState(tx, alert.incident_id) : undefined;
+  const incident = alert.incident_id ? await round.incidentState(tx, alert.incident_id) : undefined;
   if (incident) {
+    await round.flushIncident(tx, incident.id);
     await recordChange(tx, incident, {
       kind: 'alert_resolved',
       body: `Alert resolved at the source (${integration.name}): ${alert.summary}`,
       data: { alert_id: alert.id, integration: integration.id, dedup_key: alert.dedup_key },
     });
     await afterAlertResolved(tx, integration.auto_resolve, incident.id);
+    round.noteAutoResolveMaybe(incident.id);
+    round.forgetIncidents();
   }
 }
 
@@ -262,29 +267,29 @@ export interface AppliedItem {
 /**
  * Applies a signal's work in the caller's transaction, in order: each alert fires (opens or
  * repeats the alert for its key, which opens or joins an incident), or is acknowledged or resolved
- * (the open alert for its key; none open → dropped, as PagerDuty does). `suppressors` are the
- * silences and windows in force, loaded once for a batch of signals.
+ * (the open alert for its key; none open → dropped, as PagerDuty does). `round` is what the
+ * signals applied in one transaction share (see SignalRound).
  */
-export async function applyWork(tx: Ctx, integration: Source, items: WorkItem[], suppressors: () => Promise<ActiveSilence[]>): Promise<AppliedItem[]> {
+export async function applyWork(tx: Ctx, integration: Source, items: WorkItem[], round: SignalRound): Promise<AppliedItem[]> {
   // Every service's alerts are handled one at a time (so two triggers can neither open two alerts
   // for one key nor two incidents for one service); taking the locks in one order keeps two
   // signals over the same services from deadlocking. A no-op on SQLite, which has one writer.
   for (const service of [...new Set(items.map((i) => (i.status === 'firing' ? i.firing.serviceId : i.serviceId)))].sort()) {
-    await lockName(q(tx), tx.db.dialect, `signals:service:${service}`);
+    await round.lock(tx, `signals:service:${service}`);
   }
   const results: AppliedItem[] = [];
   for (const item of items) {
     const key = item.status === 'firing' ? item.firing.dedupKey : item.dedupKey;
-    const open = await findOpenAlert(tx, integration.id, key);
+    const open = round.keyIsNew(integration.id, key) ? undefined : await findOpenAlert(tx, integration.id, key);
     if (item.status === 'firing') {
-      results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, item.firing, await suppressors())) });
+      results.push({ dedup_key: key, ...(await openOrRepeatAlert(tx, integration, open, item.firing, round)) });
     } else if (!open) {
       results.push({ dedup_key: key, outcome: 'dropped', alert_id: null, incident_id: null });
     } else if (item.status === 'acknowledged') {
-      await acknowledgeAlert(tx, integration, open);
+      await acknowledgeAlert(tx, integration, open, round);
       results.push({ dedup_key: key, outcome: 'acknowledged', alert_id: open.id, incident_id: open.incident_id });
     } else {
-      await resolveAlert(tx, integration, open);
+      await resolveAlert(tx, integration, open, round);
       results.push({ dedup_key: key, outcome: 'resolved', alert_id: open.id, incident_id: open.incident_id });
     }
   }
@@ -292,11 +297,13 @@ export async function applyWork(tx: Ctx, integration: Source, items: WorkItem[],
 }
 
 /** Acknowledges an open alert at the source's word; an untouched incident is acknowledged with it. */
-async function acknowledgeAlert(tx: Ctx, integration: Source, alert: AlertRow): Promise<void> {
+async function acknowledgeAlert(tx: Ctx, integration: Source, alert: AlertRow, round: SignalRound): Promise<void> {
   const now = tx.clock.now();
   await updateAlert(tx, alert.id, { status: 'acknowledged', acknowledged_at: alert.acknowledged_at ?? now, last_seen_at: now });
-  const incident = alert.incident_id ? await findIncidentState(tx, alert.incident_id) : undefined;
+  const incident = alert.incident_id ? await round.incidentState(tx, alert.incident_id) : undefined;
   if (incident?.state === 'triggered') {
+    await round.flushIncident(tx, incident.id);
+    round.forgetIncidents();
     await transitionIncident(tx, incident.id, 'acknowledge', { note: `alert acknowledged at the source (${integration.name})` });
   }
 }

@@ -1,4 +1,3 @@
-import { lockName } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { Severity } from '../../config/defaults.ts';
 import { isoTime } from '../../lib/iso-time.ts';
@@ -10,15 +9,9 @@ import { serviceGraph } from '../services/index.ts';
 import { cancelTimer } from '../timers/index.ts';
 import { moreSevere, type Classification } from './classify.ts';
 import { AUTO_RESOLVE_TIMER, scheduleDurationRule } from './pipeline-timers.ts';
+import type { OpenIncident, SignalRound } from './signal-round.ts';
 
-/** An open incident as correlation needs it. */
-export interface OpenIncident {
-  id: string;
-  number: number;
-  state: string;
-  severity: string;
-  updated_at: number;
-}
+export type { OpenIncident } from './signal-round.ts';
 
 /** Where a new alert would go: an open incident on its service or on a dependency, or a new one. */
 export type Placement =
@@ -34,11 +27,15 @@ export type Placement =
  * the first thing to break is the likely root cause); else a new incident, which absorbs the
  * untouched automated incidents of the services that depend on this one.
  */
-export async function placeAlert(tx: Ctx, serviceId: string): Promise<Placement> {
+export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound): Promise<Placement> {
   const config = tx.config.current;
   const now = tx.clock.now();
   const window = config.correlation.group_window;
-  const own = (await openIncidentsOn(tx, [serviceId])).find((i) => window === undefined || i.updated_at >= now - window);
+  let own = round?.ownIncident(serviceId);
+  if (own === undefined) {
+    own = (await openIncidentsOn(tx, [serviceId])).find((i) => window === undefined || i.updated_at >= now - window) ?? null;
+    round?.rememberOwnIncident(serviceId, own);
+  }
   if (own) return { kind: 'join', incident: own, via: 'service' };
   if (!config.correlation.dependencies) return { kind: 'create', absorbs: [] };
   const graph = serviceGraph(config);
@@ -65,17 +62,24 @@ export async function attachToIncident(
   alert: { id: string; integrationId: string; integrationName: string; serviceId: string; dedupKey: string; summary: string; source: string; sourceSeverity: string; detectedAt: number; flapping: boolean },
   classification: Classification,
   newIncident: { title: string; description: string },
+  round: SignalRound,
+  /** Stores the alert's link to the incident (a new alert is inserted with it, in one statement). */
+  link: (incidentId: string) => Promise<void>,
 ): Promise<{ incident: { id: string; number: number }; outcome: 'created' | 'grouped' }> {
-  await lockName(q(tx), tx.db.dialect, 'signals:correlation');
-  const placement = await placeAlert(tx, alert.serviceId);
-  const alertData = { alert_id: alert.id, integration: alert.integrationId, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source };
+  await round.lock(tx, 'signals:correlation');
+  const placement = await placeAlert(tx, alert.serviceId, round);
+  const added = { alert_id: alert.id, integration: alert.integrationId, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source, summary: alert.summary };
+  const integration = { id: alert.integrationId, name: alert.integrationName };
 
   if (placement.kind === 'join') {
     const incident = placement.incident;
-    await q(tx).updateTable('alerts').set({ incident_id: incident.id }).where('id', '=', alert.id).execute();
-    await recordChange(tx, incident, { kind: 'alert_added', body: `Alert from ${alert.integrationName}: ${alert.summary}`, data: alertData });
+    await link(incident.id);
+    round.addAlert(tx, incident, integration, added);
+    // Anything recorded on the incident below comes after its pending alert_added entry.
     if (placement.via === 'dependency') {
+      await round.flushIncident(tx, incident.id);
       await addServiceTo(tx, incident, alert.serviceId);
+      round.forgetIncidents();
       await recordChange(tx, incident, {
         kind: 'correlated',
         body: `${alert.serviceId} depends on ${placement.rootService}, which has this open incident: likely root cause ${placement.rootService}`,
@@ -83,13 +87,23 @@ export async function attachToIncident(
       });
     }
     if (moreSevere(classification.severity, incident.severity)) {
+      await round.flushIncident(tx, incident.id);
       await changeSeverity(tx, `INC-${incident.number}`, { severity: classification.severity, reason: `a new alert classifies higher: ${classification.text}` });
       await scheduleDurationRule(tx, incident.id);
+      round.forgetIncidents();
     }
-    if (await cancelTimer(tx, AUTO_RESOLVE_TIMER, incident.id)) {
-      if (incident.state === 'monitoring') await transitionIncident(tx, incident.id, 'investigate', { note: 'an alert fired again: auto-resolve cancelled' });
+    // Only a pending auto-resolve is cancelled, and the round knows when there can be none.
+    if (!round.knownNoAutoResolve(incident.id)) {
+      const cancelled = await cancelTimer(tx, AUTO_RESOLVE_TIMER, incident.id);
+      round.noteNoAutoResolve(incident.id);
+      if (cancelled && incident.state === 'monitoring') {
+        await round.flushIncident(tx, incident.id);
+        await transitionIncident(tx, incident.id, 'investigate', { note: 'an alert fired again: auto-resolve cancelled' });
+        round.forgetIncidents();
+      }
     }
     if (incident.state !== 'triggered' && tx.config.current.correlation.renotify_acknowledged) {
+      await round.flushIncident(tx, incident.id);
       if (alert.flapping) {
         await recordChange(tx, incident, { kind: 'renotify_skipped', body: `No re-notification: alert ${alert.dedupKey} is flapping`, data: { alert_id: alert.id } });
       } else {
@@ -105,17 +119,23 @@ export async function attachToIncident(
     { decision: { text: classification.text, data: { rule: classification.rule, impact: classification.impact } } },
   );
   const incident = { id: created.id, number: created.number, state: 'triggered', severity: created.severity, updated_at: tx.clock.now() };
-  await q(tx).updateTable('alerts').set({ incident_id: incident.id }).where('id', '=', alert.id).execute();
-  await recordChange(tx, incident, { kind: 'alert_added', body: `Alert from ${alert.integrationName}: ${alert.summary}`, data: alertData });
+  await link(incident.id);
+  round.addAlert(tx, incident, integration, added);
+  round.forgetIncidents();
+  round.noteNoAutoResolve(incident.id);
+  if (placement.absorbs.length) await round.flushIncident(tx, incident.id);
   let severity = classification.severity as string;
   for (const dependent of placement.absorbs) {
+    await round.flushIncident(tx, dependent.id);
     await absorb(tx, incident, dependent, alert.serviceId);
     if (moreSevere(dependent.severity as Severity, severity)) severity = dependent.severity;
   }
   if (severity !== classification.severity) {
+    await round.flushIncident(tx, incident.id);
     await changeSeverity(tx, `INC-${incident.number}`, { severity: severity as Severity, reason: 'an absorbed incident on a dependent service was more severe' });
   }
   await scheduleDurationRule(tx, incident.id);
+  round.rememberOwnIncident(alert.serviceId, { ...incident, severity });
   return { incident, outcome: 'created' };
 }
 
@@ -157,7 +177,9 @@ async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbable
     .where('i.state', 'in', [...OPEN_STATES])
     .where('i.merged_into', 'is', null);
   if (opts.absorbableOnly) query = query.where('i.source', '=', 'automated').where('i.state', '=', 'triggered');
-  const rows = await query.orderBy('i.number', 'desc').limit(100).execute();
+  // Sorted here, not in SQL: open incidents on a few services are few, and SQLite's sorter with a
+  // LIMIT costs ten times the query itself (a hot path: every round looks up its services).
+  const rows = (await query.execute()).sort((a, b) => Number(b.number) - Number(a.number));
   const seen = new Set<string>();
   return rows
     .filter((r) => !seen.has(r.id) && seen.add(r.id))

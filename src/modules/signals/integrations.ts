@@ -5,11 +5,27 @@ import type { Actor } from '../context.ts';
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
 /**
+ * Configured keys' digests, computed once per key: every request would otherwise hash every
+ * configured key again. Keyed by the key itself; it never leaves the process.
+ */
+const configuredDigests = new Map<string, Buffer>();
+function configuredDigest(key: string): Buffer {
+  let d = configuredDigests.get(key);
+  if (!d) {
+    // Bounded: a config reloaded many times with changing keys must not grow this for ever.
+    if (configuredDigests.size >= 10_000) configuredDigests.clear();
+    d = digest(key);
+    configuredDigests.set(key, d);
+  }
+  return d;
+}
+
+/**
  * Whether a presented key is this integration's key. Compares SHA-256 digests (equal length) with
  * timingSafeEqual, so timing reveals nothing about the key.
  */
 export function integrationKeyMatches(integration: Pick<IntegrationConfig, 'key'>, presented: string): boolean {
-  return timingSafeEqual(digest(integration.key), digest(presented));
+  return timingSafeEqual(configuredDigest(integration.key), digest(presented));
 }
 
 /**
@@ -20,7 +36,7 @@ export function findIntegrationByKey(config: FirebreakConfig, key: string): Even
   const wanted = digest(key);
   let found: EventsV2IntegrationConfig | null = null;
   for (const integration of config.integrations) {
-    if (timingSafeEqual(digest(integration.key), wanted) && found === null && integration.type === 'events_v2') found = integration;
+    if (timingSafeEqual(configuredDigest(integration.key), wanted) && found === null && integration.type === 'events_v2') found = integration;
   }
   return found;
 }

@@ -5,10 +5,10 @@ import type { Clock } from '../../lib/clock.ts';
 import type { ConfigStore } from '../../config/store.ts';
 import type { Database } from '../../db/create-db.ts';
 import { systemActor, type Ctx } from '../context.ts';
-import type { ActiveSilence } from '../silences/index.ts';
-import { applyWork, ingestTransaction, loadSuppressors, type NotificationPlan, type WorkItem } from './alert-lifecycle.ts';
+import { applyWork, ingestTransaction, type NotificationPlan, type WorkItem } from './alert-lifecycle.ts';
 import { integrationActor } from './integrations.ts';
 import { insertSignal } from './repository.ts';
+import { SignalRound } from './signal-round.ts';
 
 /** An accepted notification: its signal, and how many alerts it carries. */
 export interface AcceptedSignal {
@@ -42,7 +42,7 @@ export async function acceptSignal(ctx: Ctx, integrationId: string, signal: Noti
  * Signals applied per round; on SQLite one round shares one commit. Small, because a round holds
  * the event loop (better-sqlite3 is synchronous) and receivers must keep answering during a storm.
  */
-const BATCH = 16;
+const BATCH = 64;
 /**
  * Receivers waiting for their signal beyond which new ones do not wait: the queue is long, so the
  * sender gets its 2xx as soon as the signal is durable instead of queueing behind the storm.
@@ -143,22 +143,16 @@ export class SignalProcessor {
     // Everything below the oldest waiting signal has been applied, by this node or another.
     this.wakeBelow(waiting, rows.length ? Number(rows[0].id) : Infinity);
     if (!rows.length) return 0;
-    // Silences and windows change rarely: loaded once per round.
-    let suppressors: Promise<ActiveSilence[]> | null = null;
-    const load = (tx: Ctx) => (suppressors ??= loadSuppressors(tx));
-    const apply = (row: (typeof rows)[number]) => this.apply({ ...base, requestId: `signal-${row.id}` }, { ...row, id: Number(row.id) }, load);
-    // SQLite: queued together, they share one commit (and run in order). PostgreSQL: the round in
-    // one transaction, in order (one commit round trip per round, not per signal).
-    if (this.deps.db.dialect.name === 'sqlite') await Promise.all(rows.map(apply));
-    else {
-      const outcome = await this.applyRoundAtOnce(base, rows, load);
-      if (outcome === 'busy') return 0;
-      if (outcome === 'failed') {
-        // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
-        for (const row of rows) {
-          // Another node is applying signals, or this one failed: stop here, or later ones would go first.
-          if ((await apply(row)) === 'busy') return 0;
-        }
+    // The round in one transaction, in order: on SQLite one savepoint in a shared commit, on
+    // PostgreSQL one commit round trip; either way one placement lookup per service and one
+    // alert_added entry per incident (see SignalRound).
+    const outcome = await this.applyRoundAtOnce(base, rows);
+    if (outcome === 'busy') return 0;
+    if (outcome === 'failed') {
+      // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
+      for (const row of rows) {
+        // Another node is applying signals, or this one failed: stop here, or later ones would go first.
+        if ((await this.apply({ ...base, requestId: `signal-${row.id}` }, row)) === 'busy') return 0;
       }
     }
     for (const row of rows) {
@@ -177,28 +171,20 @@ export class SignalProcessor {
     }
   }
 
-  /** PostgreSQL: the whole round in one transaction; on any failure nothing of it stays. */
-  private async applyRoundAtOnce(base: Ctx, rows: SignalRow[], suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy' | 'failed'> {
+  /** The whole round in one transaction; on any failure nothing of it stays. */
+  private async applyRoundAtOnce(base: Ctx, rows: SignalRow[]): Promise<'done' | 'busy' | 'failed'> {
     try {
-      return await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
-        if (!(await takeProcessorLock(tx))) return 'busy';
-        for (const row of rows) await applySignal({ ...tx, requestId: `signal-${row.id}` }, row, suppressors);
-        return 'done';
-      });
+      return await ingestTransaction(base, (tx) => applySignals(tx, rows));
     } catch (err) {
       this.deps.logger.warn({ err }, 'a round of signals failed; applying them one by one');
       return 'failed';
     }
   }
 
-  private async apply(base: Ctx, signal: SignalRow, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<'done' | 'busy'> {
+  private async apply(base: Ctx, signal: SignalRow): Promise<'done' | 'busy'> {
     const row = { ...signal, id: Number(signal.id) };
     try {
-      const outcome = await ingestTransaction(base, async (tx): Promise<'done' | 'busy'> => {
-        if (!(await takeProcessorLock(tx))) return 'busy';
-        await applySignal(tx, row, suppressors);
-        return 'done';
-      });
+      const outcome = await ingestTransaction(base, (tx) => applySignals(tx, [row]));
       this.attempts.delete(row.id);
       return outcome;
     } catch (err) {
@@ -231,16 +217,31 @@ async function takeProcessorLock(tx: Ctx & { trx: NonNullable<Ctx['trx']> }): Pr
   return rows[0]?.ok === true;
 }
 
-/** Applies one stored signal in the caller's transaction, as its integration, unless already applied. */
-async function applySignal(tx: Ctx, row: SignalRow, suppressors: (tx: Ctx) => Promise<ActiveSilence[]>): Promise<void> {
-  const integration = tx.config.current.integrations.find((i) => i.id === row.integration_id);
-  // An integration removed from the config after the accept: its work is still applied.
-  const source = integration ?? { id: row.integration_id, name: row.integration_id, auto_resolve: undefined };
-  const ctx: Ctx = { ...tx, actor: integration ? integrationActor(integration) : systemActor(`integration ${row.integration_id}`) };
-  const id = Number(row.id);
-  const pending = await q(ctx).selectFrom('signals').select('id').where('id', '=', id).where('processed_at', 'is', null).executeTakeFirst();
-  if (!pending) return;
-  const work = row.work === null ? [] : (JSON.parse(row.work) as WorkItem[]);
-  await applyWork(ctx, source, work, () => suppressors(ctx));
-  await q(ctx).updateTable('signals').set({ processed_at: ctx.clock.now() }).where('id', '=', id).execute();
+/**
+ * Applies stored signals in the caller's transaction, in order, each as its integration, skipping
+ * any already applied (by another node, or before a crash), and marks them applied; 'busy' when
+ * another node holds the processor lock.
+ */
+async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: SignalRow[]): Promise<'done' | 'busy'> {
+  if (!(await takeProcessorLock(tx))) return 'busy';
+  const ids = rows.map((r) => Number(r.id));
+  const pending = new Set((await q(tx).selectFrom('signals').select('id').where('id', 'in', ids).where('processed_at', 'is', null).execute()).map((r) => Number(r.id)));
+  const round = new SignalRound();
+  const signals = rows.filter((r) => pending.has(Number(r.id))).map((r) => ({ id: Number(r.id), integrationId: r.integration_id, work: r.work === null ? [] : (JSON.parse(r.work) as WorkItem[]) }));
+  const keys = new Map<string, Set<string>>();
+  for (const s of signals) {
+    const set = keys.get(s.integrationId) ?? keys.set(s.integrationId, new Set()).get(s.integrationId)!;
+    for (const item of s.work) if (item.status === 'firing') set.add(item.firing.dedupKey);
+  }
+  await round.findNewKeys(tx, keys);
+  for (const signal of signals) {
+    const integration = tx.config.current.integrations.find((i) => i.id === signal.integrationId);
+    // An integration removed from the config after the accept: its work is still applied.
+    const source = integration ?? { id: signal.integrationId, name: signal.integrationId, auto_resolve: undefined };
+    const ctx: Ctx = { ...tx, requestId: `signal-${signal.id}`, actor: integration ? integrationActor(integration) : systemActor(`integration ${signal.integrationId}`) };
+    await applyWork(ctx, source, signal.work, round);
+  }
+  await round.flush(tx);
+  if (pending.size) await q(tx).updateTable('signals').set({ processed_at: tx.clock.now() }).where('id', 'in', [...pending]).execute();
+  return 'done';
 }
