@@ -13,10 +13,6 @@ export interface Intake {
 export function createIntake(limits: IntegrationRateLimits, processor: SignalProcessor, waitMs: () => number): Intake {
   return {
     limits,
-    accepted: (signalId) => {
-      const settled = processor.settle(signalId, waitMs());
-      processor.kick();
-      return settled;
-    },
+    accepted: (signalId) => processor.accepted(signalId, waitMs()),
   };
 }

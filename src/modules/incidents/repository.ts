@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { forUpdate, nextCounterValue } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
+import { fixedInsert } from '../../db/fixed-insert.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
@@ -121,6 +122,9 @@ export interface Change {
   data?: Record<string, unknown>;
 }
 
+/** Every change to every incident writes one (a hot path: see fixedInsert). */
+const insertTimelineRow = fixedInsert('incident_timeline', ['incident_id', 'at', 'kind', 'actor_type', 'actor_id', 'actor_name', 'body', 'data']);
+
 /**
  * Records one change to an incident: timeline entry, audit row and domain event, in the caller's
  * transaction, and bumps updated_at. Every incident verb goes through here.
@@ -128,19 +132,16 @@ export interface Change {
 export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, change: Change, opts: { touch?: boolean } = {}): Promise<void> {
   const now = ctx.clock.now();
   const data = change.data ?? {};
-  await q(ctx)
-    .insertInto('incident_timeline')
-    .values({
-      incident_id: incident.id,
-      at: now,
-      kind: change.kind,
-      actor_type: ctx.actor.type,
-      actor_id: ctx.actor.userId,
-      actor_name: ctx.actor.name,
-      body: change.body,
-      data: JSON.stringify(data),
-    })
-    .execute();
+  await insertTimelineRow(ctx, {
+    incident_id: incident.id,
+    at: now,
+    kind: change.kind,
+    actor_type: ctx.actor.type,
+    actor_id: ctx.actor.userId,
+    actor_name: ctx.actor.name,
+    body: change.body,
+    data: JSON.stringify(data),
+  });
   await writeAudit(ctx, { action: `incident.${change.kind}`, entityType: 'incident', entityId: incident.id, data: { ref: `INC-${incident.number}`, ...data } });
   await emitEvent(ctx, { topic: `incident.${change.kind}`, aggregateType: 'incident', aggregateId: incident.id, payload: { ref: `INC-${incident.number}`, ...data } });
   if (opts.touch !== false) await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();

@@ -51,6 +51,19 @@ export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound
 }
 
 /**
+ * Looks up the open incident on each of a round's services in one query, for placeAlert to use
+ * (with the grouping window applied as placeAlert would).
+ */
+export async function findOwnIncidents(tx: Ctx, round: SignalRound, serviceIds: string[]): Promise<void> {
+  const wanted = serviceIds.filter((id) => round.ownIncident(id) === undefined);
+  if (!wanted.length) return;
+  const window = tx.config.current.correlation.group_window;
+  const now = tx.clock.now();
+  const open = await openIncidentsOn(tx, wanted, { everyService: true });
+  for (const id of wanted) round.rememberOwnIncident(id, open.find((i) => i.service === id && (window === undefined || i.updated_at >= now - window)) ?? null);
+}
+
+/**
  * Puts a new alert where placeAlert says: joins the incident (noting a likely root cause, raising
  * its severity if this alert classifies higher, re-notifying or cancelling a pending auto-resolve
  * as configured), or opens an incident and absorbs its dependents' incidents. On PostgreSQL the
@@ -121,7 +134,8 @@ export async function attachToIncident(
   const incident = { id: created.id, number: created.number, state: 'triggered', severity: created.severity, updated_at: tx.clock.now() };
   await link(incident.id);
   round.addAlert(tx, incident, integration, added);
-  round.forgetIncidents();
+  // Absorbing moves other incidents' services and alerts: everything is looked up again.
+  if (placement.absorbs.length) round.forgetIncidents();
   round.noteNoAutoResolve(incident.id);
   if (placement.absorbs.length) await round.flushIncident(tx, incident.id);
   let severity = classification.severity as string;
@@ -168,7 +182,7 @@ async function addServiceTo(tx: Ctx, incident: { id: string; number: number }, s
  * `absorbableOnly`: opened by automation, still untouched (triggered) and not merged anywhere —
  * an incident a person has started on is theirs, and is never taken from them.
  */
-async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbableOnly?: boolean } = {}): Promise<(OpenIncident & { service: string })[]> {
+async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbableOnly?: boolean; everyService?: boolean } = {}): Promise<(OpenIncident & { service: string })[]> {
   let query = q(tx)
     .selectFrom('incident_services as s')
     .innerJoin('incidents as i', 'i.id', 's.incident_id')
@@ -180,8 +194,9 @@ async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbable
   // Sorted here, not in SQL: open incidents on a few services are few, and SQLite's sorter with a
   // LIMIT costs ten times the query itself (a hot path: every round looks up its services).
   const rows = (await query.execute()).sort((a, b) => Number(b.number) - Number(a.number));
+  // An incident on several of the services is listed once (newest first), unless each service's own is wanted.
   const seen = new Set<string>();
   return rows
-    .filter((r) => !seen.has(r.id) && seen.add(r.id))
+    .filter((r) => opts.everyService || (!seen.has(r.id) && seen.add(r.id)))
     .map((r) => ({ id: r.id, number: Number(r.number), state: r.state, severity: r.severity, updated_at: Number(r.updated_at), service: r.service }));
 }

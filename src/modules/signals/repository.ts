@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { forUpdate } from '../../db/dialect.ts';
+import { fixedInsert } from '../../db/fixed-insert.ts';
 import { q } from '../../db/transaction.ts';
 import type { AlertsTable, SignalsTable } from '../../db/schema.ts';
 import type { Ctx } from '../context.ts';
@@ -7,9 +8,14 @@ import type { Ctx } from '../context.ts';
 export type AlertRow = Selectable<AlertsTable>;
 type Db = Pick<Ctx, 'db' | 'trx'>;
 
-export async function insertSignal(ctx: Db, row: Insertable<SignalsTable>): Promise<number> {
-  const { id } = await q(ctx).insertInto('signals').values(row).returning('id').executeTakeFirstOrThrow();
-  return Number(id);
+const insertSignalRow = fixedInsert('signals', ['integration_id', 'received_at', 'kind', 'event_action', 'dedup_key', 'payload', 'work', 'processed_at', 'error'], { returningId: true });
+const insertAlertRow = fixedInsert('alerts', [
+  'id', 'integration_id', 'dedup_key', 'status', 'summary', 'source', 'severity', 'service_id', 'incident_id', 'first_seen_at', 'last_seen_at',
+  'detected_at', 'acknowledged_at', 'resolved_at', 'event_count', 'details', 'labels', 'suppressed_by', 'flapping_since',
+]);
+
+export async function insertSignal(ctx: Db, row: Omit<Insertable<SignalsTable>, 'id'>): Promise<number> {
+  return (await insertSignalRow(ctx, row))!;
 }
 
 /** The open (not resolved) alert for a key, locked until commit on PostgreSQL. */
@@ -25,7 +31,7 @@ export async function findOpenAlert(ctx: Db, integrationId: string, dedupKey: st
 }
 
 export async function insertAlert(ctx: Db, row: AlertRow): Promise<void> {
-  await q(ctx).insertInto('alerts').values(row).execute();
+  await insertAlertRow(ctx, row);
 }
 
 export async function updateAlert(ctx: Db, id: string, patch: Updateable<AlertsTable>): Promise<void> {

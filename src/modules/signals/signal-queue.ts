@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -8,6 +9,7 @@ import { systemActor, type Ctx } from '../context.ts';
 import { applyWork, ingestTransaction, type NotificationPlan, type WorkItem } from './alert-lifecycle.ts';
 import { integrationActor } from './integrations.ts';
 import { insertSignal } from './repository.ts';
+import { findOwnIncidents } from './correlate.ts';
 import { SignalRound } from './signal-round.ts';
 
 /** An accepted notification: its signal, and how many alerts it carries. */
@@ -23,8 +25,10 @@ export interface AcceptedSignal {
  * signal that has not been applied, after a restart too.
  */
 export async function acceptSignal(ctx: Ctx, integrationId: string, signal: NotificationPlan['signal'], work: WorkItem[]): Promise<number> {
-  return withTransaction(ctx, (tx) =>
-    insertSignal(tx, {
+  return withTransaction(ctx, (tx) => {
+    // SQLite: the signal processor applies it before this batch commits, if it can (see applyInline).
+    tx.db.groupCommit?.requestBeforeCommit();
+    return insertSignal(tx, {
       integration_id: integrationId,
       received_at: signal.receivedAt,
       kind: 'alert',
@@ -34,8 +38,8 @@ export async function acceptSignal(ctx: Ctx, integrationId: string, signal: Noti
       work: JSON.stringify(work),
       processed_at: null,
       error: null,
-    }),
-  );
+    });
+  });
 }
 
 /**
@@ -70,6 +74,10 @@ export class SignalProcessor {
   private again = false;
   private stopped = false;
   private poll: NodeJS.Timeout | undefined;
+  /** SQLite: every signal up to this id is applied (set by applyInline, under the write lock). */
+  private appliedThrough = 0;
+  /** Off after applyInline failed, until a round gets through: the failing signal is the rounds' to retry or set aside. */
+  private inline = true;
 
   constructor(private readonly deps: { db: Database; config: ConfigStore; clock: Clock; logger: Logger }) {}
 
@@ -77,16 +85,51 @@ export class SignalProcessor {
   start(pollMs = 1000): void {
     this.poll = setInterval(() => this.kick(), pollMs);
     this.poll.unref();
+    this.deps.db.groupCommit?.setBeforeCommit(this.applyInline, (err) => {
+      this.inline = false;
+      this.deps.logger.warn({ err }, 'signals could not be applied in the commit that accepted them; the signal processor takes them');
+    });
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.deps.db.groupCommit?.setBeforeCommit(null);
     clearInterval(this.poll);
     await this.running;
     for (const wake of this.waiters.values()) wake();
     this.waiters.clear();
   }
+
+  /**
+   * A receiver stored this signal: resolves at once when it was applied in the commit that stored
+   * it (SQLite, the usual case), else kicks a round and waits for it (see settle).
+   */
+  accepted(id: number, waitMs: number): Promise<void> {
+    if (id <= this.appliedThrough) return Promise.resolve();
+    const settled = this.settle(id, waitMs);
+    this.kick();
+    return settled;
+  }
+
+  /**
+   * SQLite: runs at the end of a group commit in which a receiver stored a signal, inside that
+   * transaction: applies the oldest pending signals (those just stored among them), so one fsync
+   * covers storing and applying, and the 2xx comes after the incident exists. Under the write lock,
+   * every older signal is committed or in this transaction, so all up to the last applied are done.
+   */
+  private applyInline = async (trx: Transaction<DB>): Promise<(() => void) | void> => {
+    if (!this.inline || this.stopped) return;
+    const tx = { db: this.deps.db, trx, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
+    const rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
+    if (!rows.length) return;
+    await applySignals(tx, rows);
+    const last = Number(rows[rows.length - 1].id);
+    return () => {
+      this.appliedThrough = Math.max(this.appliedThrough, last);
+      for (const row of rows) this.wake(Number(row.id));
+    };
+  };
 
   /** Asks for a round soon; cheap to call on every accept (rounds coalesce). */
   kick(): void {
@@ -148,6 +191,7 @@ export class SignalProcessor {
     // alert_added entry per incident (see SignalRound).
     const outcome = await this.applyRoundAtOnce(base, rows);
     if (outcome === 'busy') return 0;
+    if (outcome === 'done') this.inline = true;
     if (outcome === 'failed') {
       // The round failed somewhere: one signal at a time, to find (and set aside) the failing one.
       for (const row of rows) {
@@ -155,20 +199,17 @@ export class SignalProcessor {
         if ((await this.apply({ ...base, requestId: `signal-${row.id}` }, row)) === 'busy') return 0;
       }
     }
-    for (const row of rows) {
-      const id = Number(row.id);
-      this.waiters.get(id)?.();
-      this.waiters.delete(id);
-    }
+    for (const row of rows) this.wake(Number(row.id));
     return rows.length;
   }
 
+  private wake(id: number): void {
+    this.waiters.get(id)?.();
+    this.waiters.delete(id);
+  }
+
   private wakeBelow(candidates: number[], id: number): void {
-    for (const waiting of candidates) {
-      if (waiting >= id) continue;
-      this.waiters.get(waiting)?.();
-      this.waiters.delete(waiting);
-    }
+    for (const waiting of candidates) if (waiting < id) this.wake(waiting);
   }
 
   /** The whole round in one transaction; on any failure nothing of it stays. */
@@ -234,6 +275,8 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
     for (const item of s.work) if (item.status === 'firing') set.add(item.firing.dedupKey);
   }
   await round.findNewKeys(tx, keys);
+  const services = new Set(signals.flatMap((s) => s.work.map((item) => (item.status === 'firing' ? item.firing.serviceId : item.serviceId))));
+  await findOwnIncidents(tx, round, [...services]);
   for (const signal of signals) {
     const integration = tx.config.current.integrations.find((i) => i.id === signal.integrationId);
     // An integration removed from the config after the accept: its work is still applied.
