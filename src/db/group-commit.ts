@@ -45,11 +45,17 @@ export class GroupCommitter {
   constructor(private readonly kysely: Kysely<DB>) {}
 
   /**
-   * Sets (or, with null, clears) the work a unit can ask for with requestBeforeCommit. It runs
-   * under a savepoint of its own: when it fails, only its changes are undone and the batch commits.
+   * Sets the work a unit can ask for with requestBeforeCommit (one at a time: the last set wins).
+   * It runs under a savepoint of its own: when it fails, only its changes are undone and the batch
+   * commits.
    */
-  setBeforeCommit(fn: BeforeCommit | null, onError: (e: unknown) => void = () => {}): void {
-    this.beforeCommit = fn ? { fn, onError } : null;
+  setBeforeCommit(fn: BeforeCommit, onError: (e: unknown) => void = () => {}): void {
+    this.beforeCommit = { fn, onError };
+  }
+
+  /** Clears the before-commit work, if it is still `fn`. */
+  clearBeforeCommit(fn: BeforeCommit): void {
+    if (this.beforeCommit?.fn === fn) this.beforeCommit = null;
   }
 
   /** Called from inside a unit: run the before-commit work at the end of this batch. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/http/build-app.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { getIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { buildAppWithCapturedLogs, injectInsertFailure, resolveOpenIncidents, waitForNewestSignalSetAside, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
@@ -310,6 +312,20 @@ for (const { name, skip } of DIALECTS) {
       // The sender's next event for the key applies normally.
       accepted(await send(trigger({ dedup_key: 'doomed' })));
       assert.equal((await alertsFor('doomed')).length, 1);
+    });
+
+    test('SQLite: an event is applied in the commit that stores it, so its 202 comes after the incident exists, with no waiting', { skip: name !== 'sqlite' && 'PostgreSQL applies signals after the commit' }, async () => {
+      const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'silent' }), version: 'test', ingestWaitMs: 0 });
+      try {
+        await app.ready();
+        const res = await app.inject({ method: 'POST', url: '/v2/enqueue', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(trigger({ dedup_key: 'inline' })) });
+        accepted(res);
+        const [alert] = await alertsFor('inline');
+        assert.ok(alert?.incident_id, 'the alert and its incident exist when the 202 arrives');
+        assert.notEqual((await lastSignal()).processed_at, null);
+      } finally {
+        await app.close();
+      }
     });
 
     test('no routing key appears in the logs, even at trace level and on errors', async () => {

@@ -94,7 +94,7 @@ export class SignalProcessor {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.deps.db.groupCommit?.setBeforeCommit(null);
+    this.deps.db.groupCommit?.clearBeforeCommit(this.applyInline);
     clearInterval(this.poll);
     await this.running;
     for (const wake of this.waiters.values()) wake();
