@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import { dialectFlags, type DialectFlags } from './dialect.ts';
+import { BeforeCommitStep } from './before-commit.ts';
 import { GroupCommitter } from './group-commit.ts';
 import type { DB } from './schema.ts';
 
@@ -15,6 +16,8 @@ export interface Database {
   location: string;
   /** SQLite only: batches concurrent transactions into one commit (see group-commit.ts). */
   groupCommit?: GroupCommitter;
+  /** Work a transaction can ask to have run just before it commits (see before-commit.ts). */
+  beforeCommit: BeforeCommitStep;
   close(): Promise<void>;
 }
 
@@ -45,11 +48,13 @@ function createSqlite(file: string): Database {
   // retry BUSY asynchronously with backoff instead (transaction.ts, group-commit.ts).
   raw.pragma('busy_timeout = 250');
   const kysely = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
+  const beforeCommit = new BeforeCommitStep();
   return {
     kysely,
     dialect: dialectFlags('sqlite'),
     location: file,
-    groupCommit: new GroupCommitter(kysely),
+    groupCommit: new GroupCommitter(kysely, beforeCommit),
+    beforeCommit,
     close: () => kysely.destroy(),
   };
 }
@@ -100,6 +105,7 @@ function createPostgres(url: string, poolSize: number): Database {
     kysely,
     dialect: dialectFlags('postgres'),
     location: redactUrl(url),
+    beforeCommit: new BeforeCommitStep(),
     close: () => kysely.destroy(),
   };
 }

@@ -1,4 +1,5 @@
-import { CompiledQuery, type ControlledTransaction, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { savepoint, type BeforeCommitStep } from './before-commit.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isBusyError } from './dialect.ts';
 import type { DB } from './schema.ts';
@@ -19,49 +20,14 @@ const MAX_BATCH = 64;
  * the others are answered only after the shared COMMIT is on disk, so "durable before 2xx" holds
  * while N requests share one fsync.
  */
-/**
- * Savepoint statements, written out rather than through Kysely's savepoint builder: every unit of
- * every batch takes two, on the hottest path there is (each accepted signal is a unit).
- */
-const SAVEPOINT_SQL = {
-  begin: (name: string) => CompiledQuery.raw(`savepoint "${name}"`),
-  release: (name: string) => CompiledQuery.raw(`release savepoint "${name}"`),
-  rollback: (name: string) => CompiledQuery.raw(`rollback to savepoint "${name}"`),
-};
-const savepoint = (trx: Transaction<DB>, verb: keyof typeof SAVEPOINT_SQL, name: 'unit' | 'before_commit') => trx.executeQuery(SAVEPOINT_SQL[verb](name));
-
-/**
- * Work to run once at the end of a batch, inside its transaction and before its commit, when a unit
- * of the batch asked for it. What it returns runs after the commit is on disk.
- */
-export type BeforeCommit = (trx: Transaction<DB>) => Promise<(() => void) | void>;
-
 export class GroupCommitter {
   private queue: Unit[] = [];
   private running = false;
-  private beforeCommit: { fn: BeforeCommit; onError: (e: unknown) => void } | null = null;
-  private beforeCommitAsked = false;
 
-  constructor(private readonly kysely: Kysely<DB>) {}
-
-  /**
-   * Sets the work a unit can ask for with requestBeforeCommit (one at a time: the last set wins).
-   * It runs under a savepoint of its own: when it fails, only its changes are undone and the batch
-   * commits.
-   */
-  setBeforeCommit(fn: BeforeCommit, onError: (e: unknown) => void = () => {}): void {
-    this.beforeCommit = { fn, onError };
-  }
-
-  /** Clears the before-commit work, if it is still `fn`. */
-  clearBeforeCommit(fn: BeforeCommit): void {
-    if (this.beforeCommit?.fn === fn) this.beforeCommit = null;
-  }
-
-  /** Called from inside a unit: run the before-commit work at the end of this batch. */
-  requestBeforeCommit(): void {
-    this.beforeCommitAsked = true;
-  }
+  constructor(
+    private readonly kysely: Kysely<DB>,
+    private readonly beforeCommit: BeforeCommitStep,
+  ) {}
 
   run<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -99,7 +65,6 @@ export class GroupCommitter {
       return;
     }
     const done: { unit: Unit; value: unknown }[] = [];
-    this.beforeCommitAsked = false;
     // Set when SQLite rolled the whole transaction back (RAISE(ROLLBACK), disk full, I/O error):
     // everything done so far in this batch is gone, and later units must wait for the next batch,
     // or they would run outside any transaction.
@@ -127,9 +92,10 @@ export class GroupCommitter {
         unit.reject(e);
       }
     }
+    // Once per batch, when a unit asked for it (see BeforeCommitStep); with no unit done, nothing is committed.
     let afterCommit: (() => void) | void = undefined;
-    if (lostWith === null && this.beforeCommitAsked && this.beforeCommit && done.length > 0) {
-      const outcome = await this.runBeforeCommit(trx, this.beforeCommit);
+    if (lostWith === null && done.length > 0) {
+      const outcome = await this.beforeCommit.runIfRequested(trx);
       if ('lost' in outcome) lostWith = outcome.lost;
       else afterCommit = outcome.afterCommit;
     }
@@ -146,32 +112,6 @@ export class GroupCommitter {
     } catch (e) {
       await trx.rollback().execute().catch(() => {});
       for (const d of done) d.unit.reject(e);
-    }
-  }
-
-  /**
-   * The before-commit work under its own savepoint. Its failure undoes only its changes; `lost`
-   * when SQLite rolled the whole transaction back with it.
-   */
-  private async runBeforeCommit(trx: ControlledTransaction<DB>, hook: NonNullable<GroupCommitter['beforeCommit']>): Promise<{ afterCommit: (() => void) | void } | { lost: unknown }> {
-    try {
-      await savepoint(trx, 'begin', 'before_commit');
-    } catch (e) {
-      return { lost: e };
-    }
-    try {
-      const afterCommit = await hook.fn(trx);
-      await savepoint(trx, 'release', 'before_commit');
-      return { afterCommit };
-    } catch (e) {
-      hook.onError(e);
-      try {
-        await savepoint(trx, 'rollback', 'before_commit');
-        await savepoint(trx, 'release', 'before_commit');
-        return { afterCommit: undefined };
-      } catch {
-        return { lost: e };
-      }
     }
   }
 

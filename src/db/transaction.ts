@@ -22,8 +22,19 @@ export async function withTransaction<C extends TxContext, T>(ctx: C, fn: (ctx: 
   if (ctx.trx) return fn(ctx as C & { trx: Transaction<DB> });
   for (let attempt = 1; ; attempt++) {
     try {
-      const run = (trx: Transaction<DB>) => fn({ ...ctx, trx });
-      return await (ctx.db.groupCommit ? ctx.db.groupCommit.run(run) : ctx.db.kysely.transaction().execute(run));
+      if (ctx.db.groupCommit) return await ctx.db.groupCommit.run((trx) => fn({ ...ctx, trx }));
+      // PostgreSQL: the before-commit step (when asked for) runs at the end of the transaction,
+      // and what it returns after the commit.
+      let afterCommit: (() => void) | void = undefined;
+      const value = await ctx.db.kysely.transaction().execute(async (trx) => {
+        const result = await fn({ ...ctx, trx });
+        const outcome = await ctx.db.beforeCommit.runIfRequested(trx);
+        if ('lost' in outcome) throw outcome.lost;
+        afterCommit = outcome.afterCommit;
+        return result;
+      });
+      (afterCommit as (() => void) | void)?.();
+      return value;
     } catch (e) {
       if (!isBusyError(e) || attempt >= 8) throw e;
       await sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));

@@ -314,7 +314,7 @@ for (const { name, skip } of DIALECTS) {
       assert.equal((await alertsFor('doomed')).length, 1);
     });
 
-    test('SQLite: an event is applied in the commit that stores it, so its 202 comes after the incident exists, with no waiting', { skip: name !== 'sqlite' && 'PostgreSQL applies signals after the commit' }, async () => {
+    test('SQLite: an event is applied in the commit that stores it, so its 202 comes after the incident exists, with no waiting', { skip: name !== 'sqlite' && 'PostgreSQL applies signals in rounds after the accepting commit' }, async () => {
       const { app } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'silent' }), version: 'test', ingestWaitMs: 0 });
       try {
         await app.ready();
