@@ -86,3 +86,9 @@ export async function syncCounters(db: Kysely<any>, dialect: DialectFlags): Prom
 export async function lockName(db: Kysely<DB>, dialect: DialectFlags, name: string): Promise<void> {
   if (dialect.name === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
 }
+
+/** Several named locks in one round trip, taken in the order given (callers sort, to avoid deadlocks). */
+export async function lockNames(db: Kysely<DB>, dialect: DialectFlags, names: string[]): Promise<void> {
+  if (dialect.name !== 'postgres' || !names.length) return;
+  await sql`select count(pg_advisory_xact_lock(hashtext(n))) from (select n from unnest(${names}::text[]) with ordinality as t(n, i) order by i) as ordered`.execute(db);
+}

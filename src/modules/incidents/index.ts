@@ -1,5 +1,5 @@
 export { createIncident } from './create-incident.ts';
-export { recordChange } from './repository.ts';
+export { recordChange, recordChanges } from './repository.ts';
 export { transitionIncident } from './transition-incident.ts';
 export { addNote } from './add-note.ts';
 export { changeSeverity } from './change-severity.ts';

@@ -5,9 +5,9 @@ import { fixedInsert } from '../../db/fixed-insert.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
-import { writeAudit } from '../audit/index.ts';
+import { auditRow, writeAudit, writeAuditRows } from '../audit/index.ts';
 import type { Ctx } from '../context.ts';
-import { emitEvent } from '../events/index.ts';
+import { emitEvent, emitEventRows, outboxRow } from '../events/index.ts';
 import type { IncidentView, TimelineEntryView } from './schemas.ts';
 import { allowedVerbs, type IncidentState } from './state-machine.ts';
 
@@ -131,20 +131,46 @@ const insertTimelineRow = fixedInsert('incident_timeline', ['incident_id', 'at',
  */
 export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, change: Change, opts: { touch?: boolean } = {}): Promise<void> {
   const now = ctx.clock.now();
-  const data = change.data ?? {};
-  await insertTimelineRow(ctx, {
-    incident_id: incident.id,
-    at: now,
-    kind: change.kind,
-    actor_type: ctx.actor.type,
-    actor_id: ctx.actor.userId,
-    actor_name: ctx.actor.name,
-    body: change.body,
-    data: JSON.stringify(data),
-  });
-  await writeAudit(ctx, { action: `incident.${change.kind}`, entityType: 'incident', entityId: incident.id, data: { ref: `INC-${incident.number}`, ...data } });
-  await emitEvent(ctx, { topic: `incident.${change.kind}`, aggregateType: 'incident', aggregateId: incident.id, payload: { ref: `INC-${incident.number}`, ...data } });
+  const rows = changeRows(ctx, incident, change);
+  await insertTimelineRow(ctx, rows.timeline);
+  await writeAudit(ctx, rows.audit);
+  await emitEvent(ctx, rows.event);
   if (opts.touch !== false) await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
+}
+
+/**
+ * Records many changes, each as its own actor, as recordChange would one after another, in four
+ * statements: the timeline, audit and outbox rows in one multi-row insert each, and one touch of
+ * the incidents. For the signal processor, which ends a round with an entry per incident.
+ */
+export async function recordChanges(tx: Pick<Ctx, 'db' | 'trx'>, changes: { ctx: Ctx; incident: Pick<IncidentRow, 'id' | 'number'>; change: Change }[]): Promise<void> {
+  if (!changes.length) return;
+  const rows = changes.map(({ ctx, incident, change }) => changeRows(ctx, incident, change));
+  await q(tx).insertInto('incident_timeline').values(rows.map((r) => r.timeline)).execute();
+  await writeAuditRows(tx, rows.map((r, i) => auditRow(changes[i].ctx, r.audit)));
+  await emitEventRows(tx, rows.map((r, i) => outboxRow(changes[i].ctx, r.event)));
+  const now = changes[0].ctx.clock.now();
+  await q(tx).updateTable('incidents').set({ updated_at: now }).where('id', 'in', [...new Set(changes.map((c) => c.incident.id))]).execute();
+}
+
+/** What one change writes: its timeline row, audit entry and domain event. */
+function changeRows(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, change: Change) {
+  const data = change.data ?? {};
+  const ref = { ref: `INC-${incident.number}`, ...data };
+  return {
+    timeline: {
+      incident_id: incident.id,
+      at: ctx.clock.now(),
+      kind: change.kind,
+      actor_type: ctx.actor.type,
+      actor_id: ctx.actor.userId,
+      actor_name: ctx.actor.name,
+      body: change.body,
+      data: JSON.stringify(data),
+    },
+    audit: { action: `incident.${change.kind}`, entityType: 'incident', entityId: incident.id, data: ref },
+    event: { topic: `incident.${change.kind}`, aggregateType: 'incident', aggregateId: incident.id, payload: ref },
+  };
 }
 
 /** An incident's id, number and state, or undefined: what automation needs to decide. */

@@ -10,6 +10,7 @@ import { applyWork, ingestTransaction, type NotificationPlan, type WorkItem } fr
 import { integrationActor } from './integrations.ts';
 import { insertSignal } from './repository.ts';
 import { findOwnIncidents } from './correlate.ts';
+import { signalBatcher } from './signal-batcher.ts';
 import { SignalRound } from './signal-round.ts';
 
 /** An accepted notification: its signal, and how many alerts it carries. */
@@ -19,26 +20,29 @@ export interface AcceptedSignal {
 }
 
 /**
- * Stores a checked signal with its work, durably (on SQLite, in a group commit shared with the
- * other requests of the moment), and returns its id. This is all a receiver does before it may
- * answer 2xx: a crash after that loses nothing, because the signal processor applies every stored
- * signal that has not been applied, after a restart too.
+ * Stores a checked signal with its work, durably, and returns its id: on SQLite in a group commit
+ * shared with the other requests of the moment, on PostgreSQL in a batch of them (SignalBatcher);
+ * either way the signal processor applies it before that commit when it can. This is all a
+ * receiver does before it may answer 2xx: a crash after that loses nothing, because the signal
+ * processor applies every stored signal that has not been applied, after a restart too.
  */
 export async function acceptSignal(ctx: Ctx, integrationId: string, signal: NotificationPlan['signal'], work: WorkItem[]): Promise<number> {
+  const row = {
+    integration_id: integrationId,
+    received_at: signal.receivedAt,
+    kind: 'alert',
+    event_action: signal.eventAction,
+    dedup_key: signal.dedupKey,
+    payload: signal.payload,
+    work: JSON.stringify(work),
+    processed_at: null,
+    error: null,
+  };
+  if (ctx.db.dialect.name === 'postgres' && !ctx.trx) return signalBatcher(ctx.db).store(row);
   return withTransaction(ctx, (tx) => {
     // The signal processor applies it before this transaction commits, if it can (see applyInline).
     tx.db.beforeCommit.request(tx.trx);
-    return insertSignal(tx, {
-      integration_id: integrationId,
-      received_at: signal.receivedAt,
-      kind: 'alert',
-      event_action: signal.eventAction,
-      dedup_key: signal.dedupKey,
-      payload: signal.payload,
-      work: JSON.stringify(work),
-      processed_at: null,
-      error: null,
-    });
+    return insertSignal(tx, row);
   });
 }
 
@@ -59,6 +63,8 @@ const STORM_WAITERS = 64;
  */
 const MAX_ATTEMPTS = 4;
 const RETRY_MS = 50;
+/** PostgreSQL: ids applied in the accepting transaction, kept for their receivers to find. */
+const APPLIED_INLINE_KEPT = 4096;
 /** PostgreSQL: how soon a round that found another transaction applying tries again, while receivers wait. */
 const BUSY_RETRY_MS = 5;
 
@@ -78,6 +84,14 @@ export class SignalProcessor {
   private poll: NodeJS.Timeout | undefined;
   /** SQLite: every signal up to this id is applied (set by applyInline, under the write lock). */
   private appliedThrough = 0;
+  /**
+   * PostgreSQL: signals applyInline applied, until their receiver asks (other transactions may
+   * still hold lower ids, so there is no "everything up to"). Bounded: ids applied for receivers of
+   * other nodes are never asked about here.
+   */
+  private readonly appliedInline = new Set<number>();
+  /** PostgreSQL: a batch of this node is applying in its transaction (several batches are in flight at once). */
+  private inlineRunning = false;
   /** Off after applyInline failed, until a round gets through: the failing signal is the rounds' to retry or set aside. */
   private inline = true;
 
@@ -93,10 +107,8 @@ export class SignalProcessor {
         this.inline = false;
         this.deps.logger.warn({ err }, 'signals could not be applied in the commit that accepted them; the signal processor takes them');
       },
-      // SQLite only. On PostgreSQL concurrent accepts are separate transactions: one applying would
-      // hold the processor lock while the others' signals, not yet committed, wait for a round
-      // anyway (measured: no faster than rounds alone).
-      () => this.inline && !this.stopped && this.deps.db.dialect.name === 'sqlite',
+      // PostgreSQL: not while a round or another batch of this node is applying (one holds the processor lock).
+      () => this.inline && !this.stopped && (this.deps.db.dialect.name === 'sqlite' || (!this.running && !this.inlineRunning)),
     );
     this.kick();
   }
@@ -115,30 +127,48 @@ export class SignalProcessor {
    * it (SQLite, the usual case), else kicks a round and waits for it (see settle).
    */
   accepted(id: number, waitMs: number): Promise<void> {
-    if (id <= this.appliedThrough) return Promise.resolve();
+    if (id <= this.appliedThrough || this.appliedInline.delete(id)) return Promise.resolve();
     const settled = this.settle(id, waitMs);
     this.kick();
     return settled;
   }
 
   /**
-   * SQLite: the before-commit step of the group commit in which a receiver stored a signal. Applies
-   * the oldest pending signals (those just stored among them) inside that transaction, so one
-   * fsync covers storing and applying, and the 2xx comes after the incident exists. Under the
-   * write lock every older signal is committed or in this transaction, so all up to the last
-   * applied are done.
+   * The before-commit step of the transaction that stored receivers' signals (SQLite's group
+   * commit, PostgreSQL's SignalBatcher): applies the oldest pending signals, those just stored
+   * among them, inside that transaction. One commit then covers storing and applying, and the 2xx
+   * comes after the incident exists. On PostgreSQL only when no other transaction holds the
+   * processor lock (taken without waiting); otherwise the receivers wait for a round. On SQLite,
+   * under the write lock, every older signal is committed or in this transaction, so all up to the
+   * last applied are done.
    */
   private applyInline = async (trx: Transaction<DB>): Promise<(() => void) | void> => {
     const tx = { db: this.deps.db, trx, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
-    const rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
-    if (!rows.length) return;
-    await applySignals(tx, rows);
-    const last = Number(rows[rows.length - 1].id);
+    this.inlineRunning = true;
+    let rows;
+    try {
+      rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
+      if (!rows.length || (await applySignals(tx, rows)) === 'busy') return;
+    } finally {
+      this.inlineRunning = false;
+    }
+    const ids = rows.map((r) => Number(r.id));
+    const sqlite = this.deps.db.dialect.name === 'sqlite';
     return () => {
-      this.appliedThrough = Math.max(this.appliedThrough, last);
-      for (const row of rows) this.wake(Number(row.id));
+      if (sqlite) this.appliedThrough = Math.max(this.appliedThrough, ids[ids.length - 1]);
+      else this.rememberApplied(ids);
+      for (const id of ids) this.wake(id);
     };
   };
+
+  /** PostgreSQL: ids applyInline applied, kept (boundedly, oldest out first) for their receivers to find. */
+  private rememberApplied(ids: number[]): void {
+    for (const id of ids) this.appliedInline.add(id);
+    for (const id of this.appliedInline) {
+      if (this.appliedInline.size <= APPLIED_INLINE_KEPT) break;
+      this.appliedInline.delete(id);
+    }
+  }
 
   /** Asks for a round soon; cheap to call on every accept (rounds coalesce). */
   kick(): void {
@@ -289,6 +319,8 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
   }
   await round.findNewKeys(tx, keys);
   const services = new Set(signals.flatMap((s) => s.work.map((item) => (item.status === 'firing' ? item.firing.serviceId : item.serviceId))));
+  // The locks applyWork and correlation take, all at once (PostgreSQL; one round trip).
+  await round.lockAll(tx, ['signals:correlation', ...[...services].map((s) => `signals:service:${s}`)]);
   await findOwnIncidents(tx, round, [...services]);
   for (const signal of signals) {
     const integration = tx.config.current.integrations.find((i) => i.id === signal.integrationId);

@@ -1,7 +1,7 @@
-import { lockName } from '../../db/dialect.ts';
+import { lockName, lockNames } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { Ctx } from '../context.ts';
-import { recordChange } from '../incidents/index.ts';
+import { recordChange, recordChanges } from '../incidents/index.ts';
 import type { ActiveSilence } from '../silences/index.ts';
 import { loadSuppressors } from './suppressors.ts';
 
@@ -92,6 +92,13 @@ export class SignalRound {
     this.newKeys.delete(`${integrationId}\n${dedupKey}`);
   }
 
+  /** Named transaction locks (PostgreSQL; a no-op on SQLite), all in one statement, each once per round. */
+  async lockAll(tx: Ctx, names: string[]): Promise<void> {
+    const wanted = [...new Set(names)].filter((n) => !this.locks.has(n)).sort();
+    await lockNames(q(tx), tx.db.dialect, wanted);
+    for (const n of wanted) this.locks.add(n);
+  }
+
   /** A named transaction lock (PostgreSQL; a no-op on SQLite), taken once per round. */
   async lock(tx: Ctx, name: string): Promise<void> {
     if (this.locks.has(name)) return;
@@ -153,15 +160,16 @@ export class SignalRound {
     for (const [key, entry] of this.pending) {
       if (entry.incident.id !== incidentId) continue;
       this.pending.delete(key);
-      await writeAlertsAdded(tx, entry);
+      const { ctx, incident, change } = alertsAdded(tx, entry);
+      await recordChange(ctx, incident, change);
     }
   }
 
-  /** Writes every pending entry: the end of the round, inside its transaction. */
+  /** Writes every pending entry, in a few statements: the end of the round, inside its transaction. */
   async flush(tx: Ctx): Promise<void> {
     const entries = [...this.pending.values()];
     this.pending.clear();
-    for (const entry of entries) await writeAlertsAdded(tx, entry);
+    await recordChanges(tx, entries.map((entry) => alertsAdded(tx, entry)));
   }
 }
 
@@ -169,10 +177,10 @@ export class SignalRound {
  * One `alert_added` entry for the alerts an integration added to an incident in one round: the
  * body names the first alert's summary (and how many more), the data lists the alerts.
  */
-async function writeAlertsAdded(tx: Ctx, entry: PendingAdd): Promise<void> {
+function alertsAdded(tx: Ctx, entry: PendingAdd) {
   const [first] = entry.alerts;
   const n = entry.alerts.length;
   const body = n === 1 ? `Alert from ${entry.integrationName}: ${first.summary}` : `${n} alerts from ${entry.integrationName}, the first: ${first.summary}`;
   const listed = entry.alerts.slice(0, LISTED_ALERTS).map(({ summary: _summary, ...rest }) => rest);
-  await recordChange({ ...entry.ctx, trx: tx.trx }, entry.incident, { kind: 'alert_added', body, data: { count: n, alerts: listed } });
+  return { ctx: { ...entry.ctx, trx: tx.trx }, incident: entry.incident, change: { kind: 'alert_added', body, data: { count: n, alerts: listed } } };
 }
