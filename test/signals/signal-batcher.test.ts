@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { signalBatcher } from '../../src/modules/signals/signal-batcher.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { createTestEnv, injectInsertFailure, type TestEnv } from '../helpers/env.ts';
+
+const pg = DIALECTS.find((d) => d.name === 'postgres')!;
+
+// PostgreSQL only: SQLite's receivers share the group commit instead.
+describe('signal batcher [postgres]', { skip: pg.skip }, () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await createTestEnv('postgres', import.meta.url, { seedUsers: false });
+  });
+  after(async () => {
+    await env?.close();
+  });
+
+  const row = (dedupKey: string) => ({
+    integration_id: 'database-monitoring',
+    received_at: env.clock.now(),
+    kind: 'alert',
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: JSON.stringify({ dedup_key: dedupKey }),
+    work: '[]',
+    processed_at: null,
+    error: null,
+  });
+  const stored = (ids: number[]) => env.db.kysely.selectFrom('signals').select(['id', 'dedup_key']).where('id', 'in', ids).execute();
+
+  test('receivers storing at the same moment each get the id of their own signal', async () => {
+    const keys = Array.from({ length: 150 }, (_, i) => `batch-${i}`);
+    const ids = await Promise.all(keys.map((k) => signalBatcher(env.db).store(row(k))));
+    assert.equal(new Set(ids).size, keys.length, 'distinct ids');
+    const byId = new Map((await stored(ids)).map((r) => [Number(r.id), r.dedup_key]));
+    keys.forEach((k, i) => assert.equal(byId.get(ids[i]), k, `the id returned for ${k} is its row`));
+  });
+
+  test('a signal that cannot be stored fails alone: the others of its batch are stored', async () => {
+    const heal = await injectInsertFailure(env, 'signals', "new.dedup_key = 'doomed'");
+    try {
+      const keys = ['ok-1', 'ok-2', 'doomed', 'ok-3', 'ok-4'];
+      const results = await Promise.allSettled(keys.map((k) => signalBatcher(env.db).store(row(k))));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      assert.match(String((results[2] as PromiseRejectedResult).reason), /boom: injected failure/);
+      const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      assert.deepEqual((await stored(ids)).map((r) => r.dedup_key).sort(), ['ok-1', 'ok-2', 'ok-3', 'ok-4']);
+      assert.equal((await env.db.kysely.selectFrom('signals').select('id').where('dedup_key', '=', 'doomed').execute()).length, 0);
+    } finally {
+      await heal();
+    }
+  });
+});
