@@ -26,20 +26,21 @@ export const savepoint = (trx: Transaction<DB>, verb: keyof typeof SAVEPOINT_SQL
  * transaction commits what it did before.
  */
 export class BeforeCommitStep {
-  private step: { fn: BeforeCommit; onError: (e: unknown) => void; ready: () => boolean } | null = null;
+  /** Steps set, the last one in force: an app built on a database another app uses (tests) takes over, and gives back when it stops. */
+  private steps: { fn: BeforeCommit; onError: (e: unknown) => void; ready: () => boolean }[] = [];
   private asked = new WeakSet<Transaction<DB>>();
 
   /**
-   * Sets the step (one at a time: the last set wins). `ready` is asked first, and the step (with
+   * Sets the step; the last set is the one that runs. `ready` is asked first, and the step (with
    * its savepoint, a round trip on PostgreSQL) is skipped when it says no.
    */
   set(fn: BeforeCommit, onError: (e: unknown) => void = () => {}, ready: () => boolean = () => true): void {
-    this.step = { fn, onError, ready };
+    this.steps.push({ fn, onError, ready });
   }
 
-  /** Clears the step, if it is still `fn`. */
+  /** Removes `fn`; the step set before it, if any, is in force again. */
   clear(fn: BeforeCommit): void {
-    if (this.step?.fn === fn) this.step = null;
+    this.steps = this.steps.filter((s) => s.fn !== fn);
   }
 
   /** Called inside a transaction: run the step before `trx` commits. */
@@ -54,7 +55,7 @@ export class BeforeCommitStep {
   async runIfRequested(trx: Transaction<DB>): Promise<{ afterCommit: (() => void) | void } | { lost: unknown }> {
     if (!this.asked.has(trx)) return { afterCommit: undefined };
     this.asked.delete(trx);
-    const step = this.step;
+    const step = this.steps.at(-1);
     if (!step?.ready()) return { afterCommit: undefined };
     try {
       await savepoint(trx, 'begin', 'before_commit');

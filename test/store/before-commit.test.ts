@@ -93,6 +93,23 @@ for (const { name, skip } of DIALECTS) {
       }
     });
 
+    test('a newer step takes over, and clearing it gives the older one back', async () => {
+      const ran: string[] = [];
+      const older: BeforeCommit = async () => void ran.push('older');
+      const newer: BeforeCommit = async () => void ran.push('newer');
+      step.set(older);
+      step.set(newer);
+      try {
+        await audit('bc.newer', { ask: true });
+        step.clear(newer);
+        await audit('bc.older', { ask: true });
+        assert.deepEqual(ran, ['newer', 'older']);
+      } finally {
+        step.clear(older);
+        step.clear(newer);
+      }
+    });
+
     test('a cleared step no longer runs; clearing another leaves it', async () => {
       let ran = 0;
       const hook: BeforeCommit = async () => {

@@ -31,9 +31,10 @@ export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound
   const config = tx.config.current;
   const now = tx.clock.now();
   const window = config.correlation.group_window;
+  const lock = round !== undefined;
   let own = round?.ownIncident(serviceId);
   if (own === undefined) {
-    own = (await openIncidentsOn(tx, [serviceId])).find((i) => window === undefined || i.updated_at >= now - window) ?? null;
+    own = (await openIncidentsOn(tx, [serviceId], { lock })).find((i) => inWindow(i, window, now, round)) ?? null;
     round?.rememberOwnIncident(serviceId, own);
   }
   if (own) return { kind: 'join', incident: own, via: 'service' };
@@ -41,12 +42,12 @@ export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound
   const graph = serviceGraph(config);
   const deps = [...(graph.dependencies.get(serviceId) ?? [])];
   if (deps.length) {
-    const upstream = await openIncidentsOn(tx, deps);
+    const upstream = await openIncidentsOn(tx, deps, { lock });
     const root = upstream.sort((a, b) => a.number - b.number)[0];
     if (root) return { kind: 'join', incident: root, via: 'dependency', rootService: root.service };
   }
   const dependents = [...(graph.dependents.get(serviceId) ?? [])];
-  const absorbs = dependents.length ? (await openIncidentsOn(tx, dependents, { absorbableOnly: true })).sort((a, b) => a.number - b.number) : [];
+  const absorbs = dependents.length ? (await openIncidentsOn(tx, dependents, { absorbableOnly: true, lock })).sort((a, b) => a.number - b.number) : [];
   return { kind: 'create', absorbs };
 }
 
@@ -59,9 +60,16 @@ export async function findOwnIncidents(tx: Ctx, round: SignalRound, serviceIds: 
   if (!wanted.length) return;
   const window = tx.config.current.correlation.group_window;
   const now = tx.clock.now();
-  const open = await openIncidentsOn(tx, wanted, { everyService: true });
-  for (const id of wanted) round.rememberOwnIncident(id, open.find((i) => i.service === id && (window === undefined || i.updated_at >= now - window)) ?? null);
+  const open = await openIncidentsOn(tx, wanted, { everyService: true, lock: true });
+  for (const id of wanted) round.rememberOwnIncident(id, open.find((i) => i.service === id && inWindow(i, window, now, round)) ?? null);
 }
+
+/**
+ * Whether an open incident is inside the grouping window: active within it, or joined by an alert
+ * earlier in this round (whose touch of updated_at is written when the round ends).
+ */
+const inWindow = (incident: OpenIncident, window: number | undefined, now: number, round: SignalRound | undefined) =>
+  window === undefined || incident.updated_at >= now - window || round?.joined(incident.id) === true;
 
 /**
  * Puts a new alert where placeAlert says: joins the incident (noting a likely root cause, raising
@@ -182,7 +190,7 @@ async function addServiceTo(tx: Ctx, incident: { id: string; number: number }, s
  * `absorbableOnly`: opened by automation, still untouched (triggered) and not merged anywhere —
  * an incident a person has started on is theirs, and is never taken from them.
  */
-async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbableOnly?: boolean; everyService?: boolean } = {}): Promise<(OpenIncident & { service: string })[]> {
+async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbableOnly?: boolean; everyService?: boolean; lock?: boolean } = {}): Promise<(OpenIncident & { service: string })[]> {
   let query = q(tx)
     .selectFrom('incident_services as s')
     .innerJoin('incidents as i', 'i.id', 's.incident_id')
@@ -191,6 +199,9 @@ async function openIncidentsOn(tx: Ctx, serviceIds: string[], opts: { absorbable
     .where('i.state', 'in', [...OPEN_STATES])
     .where('i.merged_into', 'is', null);
   if (opts.absorbableOnly) query = query.where('i.source', '=', 'automated').where('i.state', '=', 'triggered');
+  // A round keeps what it found for its whole transaction: on PostgreSQL the rows are locked, so a
+  // person's change to one of these incidents waits for the round instead of going stale under it.
+  if (opts.lock && tx.db.dialect.name === 'postgres') query = query.forUpdate(['i']);
   // Sorted here, not in SQL: open incidents on a few services are few, and SQLite's sorter with a
   // LIMIT costs ten times the query itself (a hot path: every round looks up its services).
   const rows = (await query.execute()).sort((a, b) => Number(b.number) - Number(a.number));

@@ -57,23 +57,28 @@ export class SignalBatcher {
     const batch = this.queue.splice(0, MAX_BATCH);
     if (!batch.length) return;
     this.inFlight++;
+    const ids: number[] = [];
     try {
-      await this.storeTogether(batch);
+      await this.storeTogether(batch, ids);
     } catch {
-      await Promise.all(batch.map((p) => this.storeAlone(p)));
+      // The commit may have happened although its answer was lost (a dropped connection): rows that
+      // are there are stored (and may be applied already); only the others are stored again.
+      const there = ids.length ? await this.existing(ids).catch(() => null) : new Set<number>();
+      await Promise.all(batch.map((p, i) => (there === null ? p.reject(new Error('signals could not be stored, and whether they were is unknown')) : there.has(ids[i]) ? p.resolve(ids[i]) : this.storeAlone(p))));
     } finally {
       this.inFlight--;
       if (this.queue.length) this.schedule();
     }
   }
 
-  private async storeTogether(batch: Pending[]): Promise<void> {
+  /** `ids` gets the batch's ids as soon as they are drawn, so a failure can tell what was stored. */
+  private async storeTogether(batch: Pending[], ids: number[]): Promise<void> {
     let afterCommit: (() => void) | void = undefined;
-    const ids = await this.db.kysely.transaction().execute(async (trx) => {
+    await this.db.kysely.transaction().execute(async (trx) => {
       // Ids first, from the table's own sequence: they pair each row with its receiver whatever
       // order the database inserts or returns rows in.
       const { rows } = await sql<{ id: string | number }>`select nextval(pg_get_serial_sequence('signals', 'id')) as id from generate_series(1, ${batch.length})`.execute(trx);
-      const ids = rows.map((r) => Number(r.id));
+      ids.push(...rows.map((r) => Number(r.id)));
       await trx
         .insertInto('signals')
         .values(batch.map((p, i) => ({ ...p.row, id: ids[i] })))
@@ -82,10 +87,14 @@ export class SignalBatcher {
       const outcome = await this.db.beforeCommit.runIfRequested(trx);
       if ('lost' in outcome) throw outcome.lost;
       afterCommit = outcome.afterCommit;
-      return ids;
     });
     (afterCommit as (() => void) | void)?.();
     batch.forEach((p, i) => p.resolve(ids[i]));
+  }
+
+  private async existing(ids: number[]): Promise<Set<number>> {
+    const rows = await this.db.kysely.selectFrom('signals').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => Number(r.id)));
   }
 
   private async storeAlone(p: Pending): Promise<void> {

@@ -1,4 +1,4 @@
-import { lockName, lockNames } from '../../db/dialect.ts';
+import { forUpdate, lockName, lockNames } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { Ctx } from '../context.ts';
 import { recordChange, recordChanges } from '../incidents/index.ts';
@@ -44,9 +44,9 @@ interface PendingAdd {
  *
  * - the silences and maintenance windows in force, loaded once;
  * - the open incident found on each service and each incident's state, looked up once and kept
- *   while this round is the only writer of incidents (it is: SQLite has one writer, and on
- *   PostgreSQL the round holds the correlation lock); anything that moves incidents about clears
- *   them;
+ *   for the round: SQLite has one writer, and on PostgreSQL the round locks the incident rows it
+ *   reads (FOR UPDATE), so a person's change waits for the round; whatever the round itself does
+ *   that moves incidents about clears them;
  * - the alerts joining an incident, written as one `alert_added` entry per incident and
  *   integration (one timeline row, audit row and domain event, and one touch of the incident)
  *   instead of one per alert. An incident's pending entry is written before anything else is
@@ -58,6 +58,8 @@ export class SignalRound {
   private readonly ownIncidents = new Map<string, OpenIncident | null>();
   private readonly states = new Map<string, { id: string; number: number; state: string }>();
   private readonly pending = new Map<string, PendingAdd>();
+  /** Incidents whose pending entries were written early (see flushIncident): still joined in this round. */
+  private readonly flushed = new Set<string>();
   private readonly locks = new Set<string>();
   private readonly noAutoResolve = new Set<string>();
   /** `integration\nkey` of keys that had no alert at all when the round began, and none since. */
@@ -115,11 +117,11 @@ export class SignalRound {
     this.ownIncidents.set(serviceId, incident);
   }
 
-  /** An incident's id, number and state, looked up once per round. */
+  /** An incident's id, number and state, looked up once per round (and on PostgreSQL locked, as in findOwnIncidents). */
   async incidentState(tx: Ctx, id: string): Promise<{ id: string; number: number; state: string } | undefined> {
     const known = this.states.get(id);
     if (known) return known;
-    const row = await q(tx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id).executeTakeFirst();
+    const row = await forUpdate(q(tx).selectFrom('incidents').select(['id', 'number', 'state']).where('id', '=', id), tx.db.dialect).executeTakeFirst();
     if (row) this.states.set(id, { id: row.id, number: Number(row.number), state: row.state });
     return row;
   }
@@ -144,6 +146,12 @@ export class SignalRound {
     this.noAutoResolve.delete(incidentId);
   }
 
+  /** True when an alert joined the incident earlier in this round. */
+  joined(incidentId: string): boolean {
+    for (const entry of this.pending.values()) if (entry.incident.id === incidentId) return true;
+    return this.flushed.has(incidentId);
+  }
+
   /** Notes an alert joining an incident; written by flush (or before anything else is recorded on it). */
   addAlert(ctx: Ctx, incident: { id: string; number: number }, integration: { id: string; name: string }, alert: AddedAlert): void {
     const key = `${incident.id}\n${integration.id}`;
@@ -160,6 +168,7 @@ export class SignalRound {
     for (const [key, entry] of this.pending) {
       if (entry.incident.id !== incidentId) continue;
       this.pending.delete(key);
+      this.flushed.add(incidentId);
       const { ctx, incident, change } = alertsAdded(tx, entry);
       await recordChange(ctx, incident, change);
     }
