@@ -78,6 +78,8 @@ const BUSY_RETRY_MS = 5;
 export class SignalProcessor {
   private waiters = new Map<number, () => void>();
   private attempts = new Map<number, number>();
+  /** A signal whose work failed is not tried again before this (monotonic ms): kicks by new accepts must not skip the backoff. */
+  private retryNotBefore = new Map<number, number>();
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -225,6 +227,9 @@ export class SignalProcessor {
     // Everything below the oldest waiting signal has been applied, by this node or another.
     this.wakeBelow(waiting, rows.length ? Number(rows[0].id) : Infinity);
     if (!rows.length) return 0;
+    // The oldest signal failed a moment ago: it (and, to keep order, everything after it) waits for its retry.
+    const notBefore = this.retryNotBefore.get(Number(rows[0].id));
+    if (notBefore !== undefined && performance.now() < notBefore) return 0;
     // The round in one transaction, in order: on SQLite one savepoint in a shared commit, on
     // PostgreSQL one commit round trip; either way one placement lookup per service and one
     // alert_added entry per incident (see SignalRound).
@@ -270,6 +275,7 @@ export class SignalProcessor {
     try {
       const outcome = await ingestTransaction(base, (tx) => applySignals(tx, [row]));
       this.attempts.delete(row.id);
+      this.retryNotBefore.delete(row.id);
       return outcome;
     } catch (err) {
       const attempts = (this.attempts.get(row.id) ?? 0) + 1;
@@ -277,10 +283,13 @@ export class SignalProcessor {
       this.deps.logger.error({ err, signal: row.id, attempts }, 'signal could not be applied');
       // Tried again on a later round; later signals wait for it, so every key's events stay in order.
       if (attempts < MAX_ATTEMPTS) {
-        setTimeout(() => this.kick(), RETRY_MS * 4 ** (attempts - 1)).unref();
+        const delay = RETRY_MS * 4 ** (attempts - 1);
+        this.retryNotBefore.set(row.id, performance.now() + delay);
+        setTimeout(() => this.kick(), delay).unref();
         return 'busy';
       }
       this.attempts.delete(row.id);
+      this.retryNotBefore.delete(row.id);
       // Set aside, with why: kept (and visible) rather than retried for ever ahead of every other signal.
       const message = err instanceof Error ? err.message : String(err);
       await withTransaction(base, (tx) => q(tx).updateTable('signals').set({ processed_at: tx.clock.now(), error: message.slice(0, 2000) }).where('id', '=', row.id).where('processed_at', 'is', null).execute());
