@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { bootstrapAdmin } from './modules/auth/index.ts';
 import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
+import { startSignalRetention } from './modules/signals/signal-retention.ts';
 import { systemActor } from './modules/context.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
@@ -69,6 +70,8 @@ export async function startServer(
     }
     // Auto-resolve, duration rules and flapping settle on timers kept in the database.
     const timers = startTimerLoop({ db, clock, config, requestId: 'timers', actor: systemActor('firebreak') }, pipelineTimerHandlers, { logger });
+    // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.
+    const retention = startSignalRetention({ db, clock, config }, logger);
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -90,6 +93,7 @@ export async function startServer(
             clearTimeout(cutOff);
           }
           await timers.stop();
+          await retention.stop();
           await db.close();
         })()),
     };

@@ -231,12 +231,22 @@ const flappingSchema = z.strictObject({
   window: duration.default(30 * 60_000),
 });
 
+/** Raw signals are kept 30 days by default; at least an hour, so a restart never prunes what it needs. */
+const SIGNAL_RETENTION_DEFAULT = 30 * 24 * 3_600_000;
+const SIGNAL_RETENTION_MIN = 3_600_000;
+
 /**
  * Signal intake. A receiver stores each signal durably, then waits up to `wait_for_processing`
- * for it to be applied before answering: at ordinary rates the sender's 2xx comes after the
- * incident exists; in a storm the answer is not held up by the work queued ahead of it.
+ * for it to be applied before answering (it normally is, in the same commit): in a storm the answer
+ * is not held up by the work queued ahead of it. Applied signals (the raw events as received) are
+ * deleted after `signal_retention`; alerts and incidents stay.
  */
-const ingestSchema = z.strictObject({ wait_for_processing: duration.default(50) });
+const ingestSchema = z.strictObject({
+  wait_for_processing: duration.default(50),
+  signal_retention: duration
+    .refine((ms) => ms >= SIGNAL_RETENTION_MIN, { error: 'must be at least 1h' })
+    .default(SIGNAL_RETENTION_DEFAULT),
+});
 
 /** In-app user reports: how they group per service and when a group opens an incident. */
 const reportsSchema = z.strictObject({
@@ -268,7 +278,7 @@ export const configSchema = z
     classification: classificationSchema.default({ rules: [], impact_thresholds: { P0: 80, P1: 60, P2: 35 }, duration_rules: [] }),
     correlation: correlationSchema.default({ dependencies: true, renotify_acknowledged: false }),
     flapping: flappingSchema.default({ changes: 6, window: 30 * 60_000 }),
-    ingest: ingestSchema.default({ wait_for_processing: 50 }),
+    ingest: ingestSchema.default({ wait_for_processing: 50, signal_retention: SIGNAL_RETENTION_DEFAULT }),
   });
 
 /**

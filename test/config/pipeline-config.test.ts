@@ -20,7 +20,7 @@ describe('config: classification, correlation, flapping, ingest', () => {
     assert.deepEqual(classification.duration_rules[0], { severity: 'P2', open_for: 30 * 60_000, raise_to: 'P1' });
     assert.deepEqual(correlation, { dependencies: true, renotify_acknowledged: false });
     assert.deepEqual(flapping, { changes: 6, window: 30 * 60_000 });
-    assert.deepEqual(ingest, { wait_for_processing: 50 });
+    assert.deepEqual(ingest, { wait_for_processing: 50, signal_retention: 30 * 24 * 3_600_000 });
     assert.deepEqual(integrations.find((i) => i.id === 'prometheus')!.auto_resolve, { quiet_period: 10 * 60_000 });
   });
 
@@ -36,7 +36,7 @@ classification:
   duration_rules: [{ severity: P3, open_for: 2h, raise_to: P1 }]
 correlation: { group_window: 45m, dependencies: false, renotify_acknowledged: true }
 flapping: { changes: 3, window: 10m }
-ingest: { wait_for_processing: 0ms }
+ingest: { wait_for_processing: 0ms, signal_retention: 7d }
 `,
       {},
     );
@@ -45,6 +45,7 @@ ingest: { wait_for_processing: 0ms }
     assert.deepEqual(r.config.classification.rules[0].match.integration, ['pd']);
     assert.deepEqual(r.config.correlation, { group_window: 45 * 60_000, dependencies: false, renotify_acknowledged: true });
     assert.equal(r.config.ingest.wait_for_processing, 0);
+    assert.equal(r.config.ingest.signal_retention, 7 * 24 * 3_600_000);
     assert.deepEqual(r.config.integrations[0].auto_resolve, { quiet_period: 5 * 60_000 });
   });
 
@@ -61,6 +62,7 @@ classification:
     - { severity: P3, open_for: 1h, raise_to: P2 }
     - { severity: P3, open_for: 2h, raise_to: P1 }
 flapping: { changes: 1 }
+ingest: { signal_retention: 10m }
 `);
     const at = (path: string) => issues.filter((i) => i.path === path).map((i) => i.message).join(' | ');
     assert.match(at('classification.rules[0].match.service[1]'), /unknown service "nope"/);
@@ -71,6 +73,7 @@ flapping: { changes: 1 }
     assert.match(at('classification.duration_rules[0].raise_to'), /more severe/);
     assert.match(at('classification.duration_rules[2].severity'), /a second duration rule for P3/);
     assert.ok(at('flapping.changes'), JSON.stringify(issues));
+    assert.match(at('ingest.signal_retention'), /at least 1h/);
     for (const i of issues) assert.ok(i.line === undefined || i.line > 0);
   });
 });

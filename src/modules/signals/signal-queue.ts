@@ -339,6 +339,7 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
     await applyWork(ctx, source, signal.work, round);
   }
   await round.flush(tx);
-  if (pending.size) await q(tx).updateTable('signals').set({ processed_at: tx.clock.now() }).where('id', 'in', [...pending]).execute();
+  // The work is the receiver's plan, needed only until applied (the payload, as received, stays).
+  if (pending.size) await q(tx).updateTable('signals').set({ processed_at: tx.clock.now(), work: null }).where('id', 'in', [...pending]).execute();
   return 'done';
 }
