@@ -1,5 +1,6 @@
 import { q, withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { repeatEvery } from '../../lib/repeat.ts';
 import type { Ctx } from '../context.ts';
 
 /** Rows one delete removes at most: each transaction stays short (SQLite has one writer). */
@@ -45,26 +46,9 @@ export async function pruneSignals(ctx: Pick<Ctx, 'db' | 'clock' | 'config'>, op
 
 /** Prunes once a minute until stopped; one pass at a time. */
 export function startSignalRetention(ctx: Pick<Ctx, 'db' | 'clock' | 'config'>, logger: Logger, intervalMs = PRUNE_INTERVAL_MS): { stop(): Promise<void> } {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopped) return;
-    running = pruneSignals(ctx)
+  return repeatEvery(intervalMs, () =>
+    pruneSignals(ctx)
       .then((n) => n > 0 && logger.info({ deleted: n }, 'applied signals past their retention deleted'))
-      .catch((err) => logger.error({ err }, 'pruning old signals failed; will retry'))
-      .finally(() => {
-        if (stopped) return;
-        handle = setTimeout(tick, intervalMs);
-        handle.unref();
-      });
-  };
-  let handle = setTimeout(tick, intervalMs);
-  handle.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(handle);
-      await running;
-    },
-  };
+      .catch((err) => logger.error({ err }, 'pruning old signals failed; will retry')),
+  );
 }

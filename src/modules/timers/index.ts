@@ -1,5 +1,6 @@
 import { q, withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { repeatEvery } from '../../lib/repeat.ts';
 import type { Ctx } from '../context.ts';
 
 /**
@@ -65,25 +66,5 @@ export async function runDueTimers(ctx: Ctx, handlers: Record<string, TimerHandl
 
 /** Polls for due timers every `intervalMs` until stopped; one poll at a time. */
 export function startTimerLoop(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; logger: Logger }): { stop(): Promise<void> } {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopped) return;
-    running = runDueTimers(ctx, handlers, { logger: opts.logger })
-      .catch((err) => opts.logger.error({ err }, 'timer poll failed'))
-      .finally(() => {
-        if (stopped) return;
-        handle = setTimeout(tick, opts.intervalMs ?? 1000);
-        handle.unref();
-      });
-  };
-  let handle = setTimeout(tick, opts.intervalMs ?? 1000);
-  handle.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(handle);
-      await running;
-    },
-  };
+  return repeatEvery(opts.intervalMs ?? 1000, () => runDueTimers(ctx, handlers, { logger: opts.logger }).catch((err) => opts.logger.error({ err }, 'timer poll failed')));
 }
