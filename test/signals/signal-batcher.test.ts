@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/lib/logger.ts';
 import { signalBatcher } from '../../src/modules/signals/signal-batcher.ts';
+import { SignalProcessor } from '../../src/modules/signals/signal-queue.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestEnv, injectInsertFailure, type TestEnv } from '../helpers/env.ts';
 
@@ -35,6 +38,28 @@ describe('signal batcher [postgres]', { skip: pg.skip }, () => {
     assert.equal(new Set(ids).size, keys.length, 'distinct ids');
     const byId = new Map((await stored(ids)).map((r) => [Number(r.id), r.dedup_key]));
     keys.forEach((k, i) => assert.equal(byId.get(ids[i]), k, `the id returned for ${k} is its row`));
+  });
+
+  test('with the signal processor idle, a batch is applied in its own transaction: the alert and its incident exist when the store resolves', async () => {
+    const processor = new SignalProcessor({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'silent' }) });
+    // No poll during the test; the round start() kicks finds nothing and ends.
+    processor.start(3_600_000);
+    try {
+      await sleep(50);
+      const firing = { dedupKey: 'inline-pg', serviceId: 'database', summary: 'Primary down', source: 'db-1', sourceSeverity: 'critical', severity: 'P1', detectedAt: env.clock.now(), details: {}, labels: {} };
+      const id = await signalBatcher(env.db).store({ ...row('inline-pg'), work: JSON.stringify([{ status: 'firing', firing }]) });
+      const alert = await env.db.kysely.selectFrom('alerts').select(['incident_id']).where('dedup_key', '=', 'inline-pg').executeTakeFirst();
+      assert.ok(alert?.incident_id, 'applied before the store resolved');
+      const signal = await env.db.kysely.selectFrom('signals').select(['processed_at', 'work']).where('id', '=', id).executeTakeFirstOrThrow();
+      assert.notEqual(signal.processed_at, null);
+      assert.equal(signal.work, null, 'the work is dropped once applied');
+      // Its receiver does not wait.
+      const t0 = performance.now();
+      await processor.accepted(id, 5_000);
+      assert.ok(performance.now() - t0 < 1_000);
+    } finally {
+      await processor.stop();
+    }
   });
 
   test('a signal that cannot be stored fails alone: the others of its batch are stored', async () => {
