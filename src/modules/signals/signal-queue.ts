@@ -147,14 +147,13 @@ export class SignalProcessor {
   private applyInline = async (trx: Transaction<DB>): Promise<(() => void) | void> => {
     const tx = { db: this.deps.db, trx, clock: this.deps.clock, config: this.deps.config, requestId: 'signals', actor: systemActor('signals') };
     this.inlineRunning = true;
-    let rows;
+    let ids;
     try {
-      rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
-      if (!rows.length || (await applySignals(tx, rows)) === 'busy') return;
+      ids = await applyOldestPending(tx, BATCH);
     } finally {
       this.inlineRunning = false;
     }
-    const ids = rows.map((r) => Number(r.id));
+    if (ids === 'busy' || !ids.length) return;
     const sqlite = this.deps.db.dialect.name === 'sqlite';
     return () => {
       if (sqlite) this.appliedThrough = Math.max(this.appliedThrough, ids[ids.length - 1]);
@@ -319,8 +318,26 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
   if (!(await takeProcessorLock(tx))) return 'busy';
   const ids = rows.map((r) => Number(r.id));
   const pending = new Set((await q(tx).selectFrom('signals').select('id').where('id', 'in', ids).where('processed_at', 'is', null).execute()).map((r) => Number(r.id)));
+  await applyRows(tx, rows.filter((r) => pending.has(Number(r.id))));
+  return 'done';
+}
+
+/**
+ * Takes the processor lock, then applies the oldest pending signals (up to `limit`) in the
+ * caller's transaction: read under the lock, they need no second look. Their ids, or 'busy'.
+ */
+async function applyOldestPending(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, limit: number): Promise<number[] | 'busy'> {
+  if (!(await takeProcessorLock(tx))) return 'busy';
+  const rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(limit).execute();
+  await applyRows(tx, rows);
+  return rows.map((r) => Number(r.id));
+}
+
+/** Applies pending signals, in order, each as its integration, and marks them applied. */
+async function applyRows(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: SignalRow[]): Promise<void> {
+  if (!rows.length) return;
   const round = new SignalRound();
-  const signals = rows.filter((r) => pending.has(Number(r.id))).map((r) => ({ id: Number(r.id), integrationId: r.integration_id, work: r.work === null ? [] : (JSON.parse(r.work) as WorkItem[]) }));
+  const signals = rows.map((r) => ({ id: Number(r.id), integrationId: r.integration_id, work: r.work === null ? [] : (JSON.parse(r.work) as WorkItem[]) }));
   const keys = new Map<string, Set<string>>();
   for (const s of signals) {
     const set = keys.get(s.integrationId) ?? keys.set(s.integrationId, new Set()).get(s.integrationId)!;
@@ -340,6 +357,5 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
   }
   await round.flush(tx);
   // The work is the receiver's plan, needed only until applied (the payload, as received, stays).
-  if (pending.size) await q(tx).updateTable('signals').set({ processed_at: tx.clock.now(), work: null }).where('id', 'in', [...pending]).execute();
-  return 'done';
+  await q(tx).updateTable('signals').set({ processed_at: tx.clock.now(), work: null }).where('id', 'in', signals.map((s) => s.id)).execute();
 }
