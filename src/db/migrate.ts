@@ -10,6 +10,7 @@ import * as m0003 from './migrations/0003-reports.ts';
 import * as m0004 from './migrations/0004-silences.ts';
 import * as m0005 from './migrations/0005-pipeline.ts';
 import * as m0006 from './migrations/0006-signal-queue.ts';
+import * as m0007 from './migrations/0007-failed-signals.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0004-silences', m0004],
   ['0005-pipeline', m0005],
   ['0006-signal-queue', m0006],
+  ['0007-failed-signals', m0007],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

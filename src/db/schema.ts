@@ -148,7 +148,7 @@ export interface SignalsTable {
   dedup_key: string | null;
   /** The event as JSON text. */
   payload: string;
-  /** What applying it does (JSON WorkItem[]); null for change events and for signals stored before 0006. */
+  /** What applying it does (JSON WorkItem[]); null once applied, for change events and for signals stored before 0006. */
   work: string | null;
   /** When the signal processor applied it; null while it waits. */
   processed_at: number | null;

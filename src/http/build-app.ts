@@ -22,6 +22,7 @@ import { createIntake } from './intake.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
 import { explainRoutes } from './routes/explain.ts';
+import { signalRoutes } from './routes/signals.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventsApiRoutes } from './routes/events-api.ts';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...silenceRoutes(),
     ...maintenanceRoutes(),
     ...explainRoutes(),
+    ...signalRoutes(),
     ...alertRoutes(),
   );
   for (const route of routes) register(app, deps, route);

@@ -36,5 +36,14 @@ export function createMetrics(db: Database) {
       this.set(Number(n));
     },
   });
+  new Gauge({
+    name: 'firebreak_signals_failed',
+    help: 'Accepted signals set aside because their work failed after every retry (GET /api/v1/signals/failed); alert on any',
+    registers: [registry],
+    async collect() {
+      const { n } = await db.kysely.selectFrom('signals').select((eb) => eb.fn.countAll().as('n')).where('error', 'is not', null).executeTakeFirstOrThrow();
+      this.set(Number(n));
+    },
+  });
   return { registry, httpDuration };
 }

@@ -6,6 +6,7 @@ import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import type { Role } from '../../src/modules/context.ts';
 import { createSilence } from '../../src/modules/silences/index.ts';
 import { createMaintenanceWindow } from '../../src/modules/maintenance/index.ts';
+import { insertSignal } from '../../src/modules/signals/repository.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -73,6 +74,21 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/maintenance-windows': () => ({ body: { title: `Matrix window ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' } }),
   'GET /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
   'DELETE /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
+  // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
+  'POST /api/v1/signals/:id/retry': async (env) => {
+    const id = await insertSignal(env.ctx(), {
+      integration_id: 'database-monitoring',
+      received_at: env.clock.now(),
+      kind: 'alert',
+      event_action: 'resolve',
+      dedup_key: `matrix-${++seq}`,
+      payload: '{}',
+      work: JSON.stringify([{ status: 'resolved', dedupKey: `matrix-${seq}`, serviceId: 'database' }]),
+      processed_at: env.clock.now(),
+      error: 'matrix failure',
+    });
+    return { params: { id: String(id) } };
+  },
 };
 /** A window far in the future, so it suppresses nothing any test sends. */
 const matrixWindow = (env: TestEnv) =>
