@@ -70,10 +70,12 @@ const BUSY_RETRY_MS = 5;
 
 /**
  * Applies stored signals in the order they were accepted: dedup, suppression, correlation,
- * classification, each signal in its own transaction (a savepoint of a shared commit on SQLite,
- * so a round of 64 signals costs one fsync). Kicked by every accept, and polled for signals that
- * another node accepted or that a crash left behind. On PostgreSQL one node applies at a time
- * (a transaction-scoped advisory lock), which keeps every key's events in order across nodes.
+ * classification, a round of up to 64 in one transaction (ADR 0013). Normally in the transaction
+ * that stored them (applyInline, the database's before-commit step); otherwise in rounds of its
+ * own, kicked by accepts and polled for signals that another node accepted or that a crash left
+ * behind. A round that fails is applied again one signal at a time, to set the failing one aside.
+ * On PostgreSQL one transaction applies at a time (a transaction-scoped advisory lock), which keeps
+ * every key's events in order across nodes.
  */
 export class SignalProcessor {
   private waiters = new Map<number, () => void>();
@@ -125,8 +127,8 @@ export class SignalProcessor {
   }
 
   /**
-   * A receiver stored this signal: resolves at once when it was applied in the commit that stored
-   * it (SQLite, the usual case), else kicks a round and waits for it (see settle).
+   * A receiver stored this signal: resolves at once when it was applied in the transaction that
+   * stored it (the usual case), else kicks a round and waits for it (see settle).
    */
   accepted(id: number, waitMs: number): Promise<void> {
     if (id <= this.appliedThrough || this.appliedInline.delete(id)) return Promise.resolve();
