@@ -117,6 +117,11 @@ export class SignalProcessor {
     this.kick();
   }
 
+  /** Resolves when no round is running (one kicked meanwhile may start after). */
+  async whenIdle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.deps.db.beforeCommit.clear(this.applyInline);
