@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './lib/logger.ts';
 import { bootstrapAdmin } from './modules/auth/index.ts';
 import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
-import { startSignalRetention } from './modules/signals/signal-retention.ts';
+import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failedSignalView, listFailedSignals, listFailedSignalsQuery, retryFailedSignal } from '../../modules/signals/failed-signals.ts';
+import { failedSignalView, listFailedSignals, listFailedSignalsQuery, retryFailedSignal } from '../../modules/signals/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /** Signals set aside because their work failed: see them, and queue one again once the cause is fixed. */

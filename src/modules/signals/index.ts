@@ -9,3 +9,5 @@ export { ingestChange } from './ingest-change.ts';
 export { IntegrationRateLimits } from './rate-limits.ts';
 export { listAlerts, listAlertsQuery, listIncidentAlertsQuery, alertView, alertPage, ALERT_STATUSES, type AlertView, type AlertPage } from './list-alerts.ts';
 export { explainPayload, type AlertExplanation } from './explain.ts';
+export { failedSignalView, listFailedSignals, listFailedSignalsQuery, retryFailedSignal, type FailedSignalView } from './failed-signals.ts';
+export { pruneSignals, startSignalRetention } from './signal-retention.ts';
