@@ -271,12 +271,6 @@ export interface AppliedItem {
  * signals applied in one transaction share (see SignalRound).
  */
 export async function applyWork(tx: Ctx, integration: Source, items: WorkItem[], round: SignalRound): Promise<AppliedItem[]> {
-  // Every service's alerts are handled one at a time (so two triggers can neither open two alerts
-  // for one key nor two incidents for one service); taking the locks in one order keeps two
-  // signals over the same services from deadlocking. A no-op on SQLite, which has one writer.
-  for (const service of [...new Set(items.map((i) => (i.status === 'firing' ? i.firing.serviceId : i.serviceId)))].sort()) {
-    await round.lock(tx, `signals:service:${service}`);
-  }
   const results: AppliedItem[] = [];
   for (const item of items) {
     const key = item.status === 'firing' ? item.firing.dedupKey : item.dedupKey;

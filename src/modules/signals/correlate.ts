@@ -74,9 +74,9 @@ const inWindow = (incident: OpenIncident, window: number | undefined, now: numbe
 /**
  * Puts a new alert where placeAlert says: joins the incident (noting a likely root cause, raising
  * its severity if this alert classifies higher, re-notifying or cancelling a pending auto-resolve
- * as configured), or opens an incident and absorbs its dependents' incidents. On PostgreSQL the
- * decision runs under one lock, so an incident on a dependency and one on a dependent opening at
- * the same moment still meet; SQLite runs one writer at a time anyway.
+ * as configured), or opens an incident and absorbs its dependents' incidents. The caller's round
+ * holds the correlation lock (see applyRows), so an incident on a dependency and one on a dependent
+ * opening at the same moment still meet.
  */
 export async function attachToIncident(
   tx: Ctx,
@@ -87,7 +87,6 @@ export async function attachToIncident(
   /** Stores the alert's link to the incident (a new alert is inserted with it, in one statement). */
   link: (incidentId: string) => Promise<void>,
 ): Promise<{ incident: { id: string; number: number }; outcome: 'created' | 'grouped' }> {
-  await round.lock(tx, 'signals:correlation');
   const placement = await placeAlert(tx, alert.serviceId, round);
   const added = { alert_id: alert.id, integration: alert.integrationId, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source, summary: alert.summary };
   const integration = { id: alert.integrationId, name: alert.integrationName };

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { lockNames } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
@@ -352,8 +353,10 @@ async function applyRows(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Signa
   }
   await round.findNewKeys(tx, keys);
   const services = new Set(signals.flatMap((s) => s.work.map((item) => (item.status === 'firing' ? item.firing.serviceId : item.serviceId))));
-  // The locks applyWork and correlation take, all at once (PostgreSQL; one round trip).
-  await round.lockAll(tx, ['signals:correlation', ...[...services].map((s) => `signals:service:${s}`)]);
+  // PostgreSQL, in one round trip: the correlation lock, and every service's, so that neither two
+  // triggers nor a trigger and a user report open two alerts for one key or two incidents for one
+  // service. Sorted, so two lockers over the same services cannot deadlock. SQLite has one writer.
+  await lockNames(q(tx), tx.db.dialect, ['signals:correlation', ...[...services].map((s) => `signals:service:${s}`)].sort());
   await findOwnIncidents(tx, round, [...services]);
   for (const signal of signals) {
     const integration = tx.config.current.integrations.find((i) => i.id === signal.integrationId);

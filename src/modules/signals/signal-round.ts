@@ -1,4 +1,4 @@
-import { forUpdate, lockName, lockNames } from '../../db/dialect.ts';
+import { forUpdate } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import type { Ctx } from '../context.ts';
 import { recordChange, recordChanges } from '../incidents/index.ts';
@@ -51,16 +51,17 @@ interface PendingAdd {
  *   integration (one timeline row, audit row and domain event, and one touch of the incident)
  *   instead of one per alert. An incident's pending entry is written before anything else is
  *   recorded on it, so its timeline keeps the order things happened in;
- * - named locks already taken in this transaction (PostgreSQL), so each is taken once.
+ * - which incidents alerts joined, and which have no auto-resolve timer pending.
+ *
+ * The round's named locks are taken by its caller, all at once (see applyRows).
  */
 export class SignalRound {
   private suppressorsLoaded: Promise<ActiveSilence[]> | null = null;
   private readonly ownIncidents = new Map<string, OpenIncident | null>();
   private readonly states = new Map<string, { id: string; number: number; state: string }>();
   private readonly pending = new Map<string, PendingAdd>();
-  /** Incidents whose pending entries were written early (see flushIncident): still joined in this round. */
-  private readonly flushed = new Set<string>();
-  private readonly locks = new Set<string>();
+  /** Incidents alerts joined in this round. */
+  private readonly joinedIncidents = new Set<string>();
   private readonly noAutoResolve = new Set<string>();
   /** `integration\nkey` of keys that had no alert at all when the round began, and none since. */
   private readonly newKeys = new Set<string>();
@@ -92,20 +93,6 @@ export class SignalRound {
   /** The round stored an alert for the key: from now on it is looked up. */
   noteKeyWritten(integrationId: string, dedupKey: string): void {
     this.newKeys.delete(`${integrationId}\n${dedupKey}`);
-  }
-
-  /** Named transaction locks (PostgreSQL; a no-op on SQLite), all in one statement, each once per round. */
-  async lockAll(tx: Ctx, names: string[]): Promise<void> {
-    const wanted = [...new Set(names)].filter((n) => !this.locks.has(n)).sort();
-    await lockNames(q(tx), tx.db.dialect, wanted);
-    for (const n of wanted) this.locks.add(n);
-  }
-
-  /** A named transaction lock (PostgreSQL; a no-op on SQLite), taken once per round. */
-  async lock(tx: Ctx, name: string): Promise<void> {
-    if (this.locks.has(name)) return;
-    await lockName(q(tx), tx.db.dialect, name);
-    this.locks.add(name);
   }
 
   /** The cached answer for a service's own open incident: undefined when not looked up yet. */
@@ -148,12 +135,12 @@ export class SignalRound {
 
   /** True when an alert joined the incident earlier in this round. */
   joined(incidentId: string): boolean {
-    for (const entry of this.pending.values()) if (entry.incident.id === incidentId) return true;
-    return this.flushed.has(incidentId);
+    return this.joinedIncidents.has(incidentId);
   }
 
   /** Notes an alert joining an incident; written by flush (or before anything else is recorded on it). */
   addAlert(ctx: Ctx, incident: { id: string; number: number }, integration: { id: string; name: string }, alert: AddedAlert): void {
+    this.joinedIncidents.add(incident.id);
     const key = `${incident.id}\n${integration.id}`;
     let entry = this.pending.get(key);
     if (!entry) {
@@ -168,7 +155,6 @@ export class SignalRound {
     for (const [key, entry] of this.pending) {
       if (entry.incident.id !== incidentId) continue;
       this.pending.delete(key);
-      this.flushed.add(incidentId);
       const { ctx, incident, change } = alertsAdded(tx, entry);
       await recordChange(ctx, incident, change);
     }
