@@ -1,6 +1,8 @@
 import { sql, type Insertable } from 'kysely';
 import type { Database } from '../../db/create-db.ts';
 import type { SignalsTable } from '../../db/schema.ts';
+import type { Ctx } from '../context.ts';
+import { withTransaction } from '../../db/transaction.ts';
 import { insertSignal } from './repository.ts';
 
 /** Signals one batch stores at most; bounds the latency one request can add to the others. */
@@ -71,24 +73,23 @@ export class SignalBatcher {
     }
   }
 
-  /** `ids` gets the batch's ids as soon as they are drawn, so a failure can tell what was stored. */
+  /**
+   * `ids` gets the batch's ids as soon as they are drawn, so a failure can tell what was stored.
+   * withTransaction runs the before-commit step the transaction asks for, and its after-commit
+   * part before the receivers hear back.
+   */
   private async storeTogether(batch: Pending[], ids: number[]): Promise<void> {
-    let afterCommit: (() => void) | void = undefined;
-    await this.db.kysely.transaction().execute(async (trx) => {
+    await withTransaction({ db: this.db }, async (tx) => {
       // Ids first, from the table's own sequence: they pair each row with its receiver whatever
       // order the database inserts or returns rows in.
-      const { rows } = await sql<{ id: string | number }>`select nextval(pg_get_serial_sequence('signals', 'id')) as id from generate_series(1, ${batch.length})`.execute(trx);
+      const { rows } = await sql<{ id: string | number }>`select nextval(pg_get_serial_sequence('signals', 'id')) as id from generate_series(1, ${batch.length})`.execute(tx.trx);
       ids.push(...rows.map((r) => Number(r.id)));
-      await trx
+      await tx.trx
         .insertInto('signals')
         .values(batch.map((p, i) => ({ ...p.row, id: ids[i] })))
         .execute();
-      this.db.beforeCommit.request(trx);
-      const outcome = await this.db.beforeCommit.runIfRequested(trx);
-      if ('lost' in outcome) throw outcome.lost;
-      afterCommit = outcome.afterCommit;
+      this.db.beforeCommit.request(tx.trx);
     });
-    (afterCommit as (() => void) | void)?.();
     batch.forEach((p, i) => p.resolve(ids[i]));
   }
 
@@ -99,11 +100,22 @@ export class SignalBatcher {
 
   private async storeAlone(p: Pending): Promise<void> {
     try {
-      p.resolve(await this.db.kysely.transaction().execute((trx) => insertSignal({ db: this.db, trx }, p.row)));
+      p.resolve(await storeSignal({ db: this.db }, p.row));
     } catch (e) {
       p.reject(e);
     }
   }
+}
+
+/**
+ * Stores one signal in its own transaction (or the caller's), asking for the before-commit step,
+ * so the signal processor applies it before the commit when it can.
+ */
+export function storeSignal(ctx: Pick<Ctx, 'db' | 'trx'>, row: SignalInsert): Promise<number> {
+  return withTransaction(ctx, (tx) => {
+    tx.db.beforeCommit.request(tx.trx);
+    return insertSignal(tx, row);
+  });
 }
 
 const batchers = new WeakMap<Database, SignalBatcher>();

@@ -9,9 +9,8 @@ import type { Database } from '../../db/create-db.ts';
 import { systemActor, type Ctx } from '../context.ts';
 import { applyWork, ingestTransaction, type NotificationPlan, type WorkItem } from './alert-lifecycle.ts';
 import { integrationActor } from './integrations.ts';
-import { insertSignal } from './repository.ts';
 import { findOwnIncidents } from './correlate.ts';
-import { signalBatcher } from './signal-batcher.ts';
+import { signalBatcher, storeSignal } from './signal-batcher.ts';
 import { SignalRound } from './signal-round.ts';
 
 /** An accepted notification: its signal, and how many alerts it carries. */
@@ -39,12 +38,7 @@ export async function acceptSignal(ctx: Ctx, integrationId: string, signal: Noti
     processed_at: null,
     error: null,
   };
-  if (ctx.db.dialect.name === 'postgres' && !ctx.trx) return signalBatcher(ctx.db).store(row);
-  return withTransaction(ctx, (tx) => {
-    // The signal processor applies it before this transaction commits, if it can (see applyInline).
-    tx.db.beforeCommit.request(tx.trx);
-    return insertSignal(tx, row);
-  });
+  return ctx.db.dialect.name === 'postgres' && !ctx.trx ? signalBatcher(ctx.db).store(row) : storeSignal(ctx, row);
 }
 
 /**
@@ -230,7 +224,7 @@ export class SignalProcessor {
     // Only receivers already waiting now: their signals were committed before this query starts,
     // so the query sees them (one that commits during the query would look applied).
     const waiting = [...this.waiters.keys()];
-    const rows = await q(base).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(BATCH).execute();
+    const rows = await oldestPending(base, BATCH);
     // Everything below the oldest waiting signal has been applied, by this node or another.
     this.wakeBelow(waiting, rows.length ? Number(rows[0].id) : Infinity);
     if (!rows.length) return 0;
@@ -307,6 +301,10 @@ export class SignalProcessor {
 
 type SignalRow = { id: number | string; integration_id: string; work: string | null };
 
+/** The oldest signals not yet applied, in order (partial index signals_pending). */
+const oldestPending = (ctx: Pick<Ctx, 'db' | 'trx'>, limit: number): Promise<SignalRow[]> =>
+  q(ctx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(limit).execute();
+
 /**
  * PostgreSQL: one node applies signals at a time (transaction-scoped, so a crash frees it); false
  * when another node holds it. SQLite has one writer anyway.
@@ -336,7 +334,7 @@ async function applySignals(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, rows: Si
  */
 async function applyOldestPending(tx: Ctx & { trx: NonNullable<Ctx['trx']> }, limit: number): Promise<number[] | 'busy'> {
   if (!(await takeProcessorLock(tx))) return 'busy';
-  const rows = await q(tx).selectFrom('signals').select(['id', 'integration_id', 'work']).where('processed_at', 'is', null).orderBy('id').limit(limit).execute();
+  const rows = await oldestPending(tx, limit);
   await applyRows(tx, rows);
   return rows.map((r) => Number(r.id));
 }
