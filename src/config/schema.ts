@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
+import { findCycle } from '../lib/graph.ts';
 import { parsePath, type PathSegment } from '../lib/json-path.ts';
+import { finishMonitor, monitoringSchema, MONITORING_DEFAULTS, monitorSchema, type MonitorConfig, type MonitoringConfig } from './monitors-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 /** A duration written as "90s", "2m", "1h"; parsed to milliseconds. */
@@ -37,7 +39,12 @@ const serviceSchema = z.strictObject({
   depends_on: z.array(slug).default([]),
   customer_facing: z.boolean().default(false),
   user_share: z.number().min(0).max(1).default(0),
+  /** Availability the service's monitors are measured against, in percent; by tier when absent. */
+  availability_target: z.number().min(0).max(100).optional(),
 });
+
+/** The plan's availability targets per tier (99.99% for production-critical services). */
+export const DEFAULT_AVAILABILITY_TARGET: Record<(typeof SERVICE_TIERS)[number], number> = { p0: 99.99, p1: 99.95, p2: 99.9, p3: 99.5 };
 
 const severityOverride = z.strictObject({
   name: z.string().min(1).optional(),
@@ -279,6 +286,8 @@ export const configSchema = z
     correlation: correlationSchema.default({ dependencies: true, renotify_acknowledged: false }),
     flapping: flappingSchema.default({ changes: 6, window: 30 * 60_000 }),
     ingest: ingestSchema.default({ wait_for_processing: 50, signal_retention: SIGNAL_RETENTION_DEFAULT }),
+    monitors: z.array(monitorSchema).default([]),
+    monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
   });
 
 /**
@@ -384,33 +393,8 @@ export function crossCheckClassification(raw: unknown): { path: PropertyKey[]; m
   return issues;
 }
 
-function findCycle(services: { id: string; depends_on: string[] }[]): string[] | null {
-  const deps = new Map(services.map((s) => [s.id, s.depends_on]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | null => {
-    if (state.get(id) === 'done') return null;
-    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const d of deps.get(id) ?? []) {
-      if (d === id) continue;
-      const found = visit(d);
-      if (found) return found;
-    }
-    stack.pop();
-    state.set(id, 'done');
-    return null;
-  };
-  for (const s of services) {
-    const found = visit(s.id);
-    if (found) return found;
-  }
-  return null;
-}
-
 type RawConfig = z.output<typeof configSchema>;
-export type ServiceConfig = RawConfig['services'][number];
+export type ServiceConfig = RawConfig['services'][number] & { availability_target: number };
 
 /** Requests per minute (per node) an integration may make; more are answered 429. */
 export interface IntegrationRateLimit {
@@ -508,6 +492,8 @@ export interface FirebreakConfig {
   correlation: CorrelationConfig;
   flapping: FlappingConfig;
   ingest: RawConfig['ingest'];
+  monitors: MonitorConfig[];
+  monitoring: MonitoringConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -543,7 +529,7 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
   return {
     version: 1,
     organisation: raw.organisation,
-    services: raw.services,
+    services: raw.services.map((s) => ({ ...s, availability_target: s.availability_target ?? DEFAULT_AVAILABILITY_TARGET[s.tier] })),
     severities,
     integrations,
     reports: raw.reports,
@@ -551,6 +537,8 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     correlation: raw.correlation,
     flapping: raw.flapping,
     ingest: raw.ingest,
+    monitors: raw.monitors.map(finishMonitor),
+    monitoring: raw.monitoring,
   };
 }
 

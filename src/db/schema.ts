@@ -20,6 +20,13 @@ export interface DB {
   silences: SilencesTable;
   maintenance_windows: MaintenanceWindowsTable;
   timers: TimersTable;
+  monitor_state: MonitorStateTable;
+  monitor_results: MonitorResultsTable;
+  monitor_rollups: MonitorRollupsTable;
+  monitor_rollup_marks: { size: number; through: number };
+  monitor_changes: MonitorChangesTable;
+  heartbeat_pings: HeartbeatPingsTable;
+  monitor_nodes: { node_id: string; seen_until: number };
 }
 
 export interface UsersTable {
@@ -263,4 +270,83 @@ export interface ReportGroupsTable {
   report_count: number;
   incident_id: string | null;
   closed_at: number | null;
+}
+
+/** One row per configured monitor: its confirmed state, its last result, its lease. */
+export interface MonitorStateTable {
+  monitor_id: string;
+  status: string;
+  changed_at: number | null;
+  streak_status: string | null;
+  streak: Generated<number>;
+  streak_since: number | null;
+  last_check_at: number | null;
+  last_status: string | null;
+  last_reason: string | null;
+  last_message: string | null;
+  last_duration_ms: number | null;
+  last_http_status: number | null;
+  last_phases: string | null;
+  cert_expires_at: number | null;
+  signalled: string | null;
+  held: string | null;
+  paused_at: number | null;
+  paused_by: string | null;
+  last_ping_at: number | null;
+  last_start_at: number | null;
+  last_run_ms: number | null;
+  due_at: number | null;
+  lease_owner: string | null;
+  lease_until: Generated<number>;
+}
+
+/** Raw check results, kept for monitoring.retention.raw. status: 0 up, 1 degraded, 2 down. */
+export interface MonitorResultsTable {
+  monitor_id: string;
+  at: number;
+  status: number;
+  duration_ms: number;
+  http_status: number | null;
+  reason: string | null;
+  message: string | null;
+}
+
+export interface MonitorRollupsTable {
+  monitor_id: string;
+  size: number;
+  start: number;
+  checks: number;
+  failures: number;
+  degraded: number;
+  duration_sum: number;
+  duration_max: number;
+  p50: number;
+  p95: number;
+  hist: string;
+}
+
+export interface MonitorChangesTable {
+  id: Generated<number>;
+  monitor_id: string;
+  at: number;
+  from_status: string;
+  to_status: string;
+  reason: string | null;
+  message: string | null;
+  signal_id: number | null;
+  held: string | null;
+}
+
+export interface HeartbeatPingsTable {
+  id: Generated<number>;
+  monitor_id: string;
+  at: number;
+  kind: string;
+  exit_code: number | null;
+  rid: string | null;
+  duration_ms: number | null;
+  method: string;
+  remote_addr: string | null;
+  user_agent: string | null;
+  body: string | null;
 }

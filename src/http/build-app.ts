@@ -7,7 +7,10 @@ import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createLoginLimiters } from '../modules/auth/index.ts';
-import { requireRole, type Ctx } from '../modules/context.ts';
+import { requireRole, systemActor, type Ctx } from '../modules/context.ts';
+import { MonitorRunner, probeMetricsText } from '../modules/monitors/index.ts';
+import { monitorRoutes } from './routes/monitors.ts';
+import { pingRoutes } from './routes/ping.ts';
 import { IntegrationRateLimits, SignalProcessor } from '../modules/signals/index.ts';
 import { ANONYMOUS, authenticateRequest } from './authenticate.ts';
 import { errorHandler } from './error-handler.ts';
@@ -45,6 +48,8 @@ export interface AppDeps {
    * either way); overrides the config's `ingest.wait_for_processing`. Tests wait for every signal.
    */
   ingestWaitMs?: number;
+  /** Run this node's monitors (default true); tests of other parts may leave them off. */
+  monitors?: boolean;
 }
 
 /** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
@@ -87,11 +92,20 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   const signals = new SignalProcessor(deps);
   signals.start();
   app.addHook('onClose', () => signals.stop());
+  // This node's share of the monitors: checks, heartbeat deadlines, roll-ups.
+  const runner = deps.monitors === false ? null : new MonitorRunner(deps);
+  if (runner) {
+    await runner.start();
+    app.addHook('onClose', () => runner.stop());
+  }
   const intake = createIntake(new IntegrationRateLimits(), signals, () => deps.ingestWaitMs ?? deps.config.current.ingest.wait_for_processing);
   const routes: RouteDef[] = [];
   routes.push(
     ...healthRoutes(deps, {
-      metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metricsText: async () => ({
+        contentType: metrics.registry.contentType,
+        body: (await metrics.registry.metrics()) + (await probeMetricsText({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'metrics', actor: systemActor('metrics') }, runner)),
+      }),
       openapi: () => buildOpenApi(routes, deps.version),
     }),
     ...authRoutes(deps, createLoginLimiters()),
@@ -106,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...explainRoutes(),
     ...signalRoutes(),
     ...alertRoutes(),
+    ...monitorRoutes(runner),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
@@ -117,6 +132,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     for (const route of webhooks) register(scope, deps, route);
   });
   await app.register(eventsApiRoutes(deps, intake));
+  // Heartbeat pings take any body (curl sends form-encoded, cron scripts plain text), kept as text.
+  const pings = pingRoutes();
+  routes.push(...pings);
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    for (const route of pings) register(scope, deps, route);
+  });
   return { app, routes };
 }
 

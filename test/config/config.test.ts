@@ -171,7 +171,7 @@ describe('config parsing', () => {
     const c = configOf(`${MINIMAL}services:\n  - id: solo\n    name: Solo\n    tier: p2\n`);
     assert.equal(c.version, 1);
     assert.deepEqual(c.organisation, { name: 'Minimal', public_url: 'http://localhost:8080', time_zone: 'UTC' });
-    assert.deepEqual(c.services, [{ id: 'solo', name: 'Solo', tier: 'p2', owners: [], depends_on: [], customer_facing: false, user_share: 0 }]);
+    assert.deepEqual(c.services, [{ id: 'solo', name: 'Solo', tier: 'p2', owners: [], depends_on: [], customer_facing: false, user_share: 0, availability_target: 99.9 }]);
     assert.deepEqual(Object.keys(c.severities), [...SEVERITIES]);
   });
 

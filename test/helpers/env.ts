@@ -10,7 +10,7 @@ import { ConfigStore } from '../../src/config/store.ts';
 import { createDatabase, type Database } from '../../src/db/create-db.ts';
 import type { DialectName } from '../../src/db/dialect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { buildApp } from '../../src/http/build-app.ts';
+import { buildApp, type AppDeps } from '../../src/http/build-app.ts';
 import type { RouteDef } from '../../src/http/route.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -81,8 +81,8 @@ export interface TestApp {
 }
 
 /** The HTTP app over a test env, with a session cookie per role and an admin-scoped API token. */
-export async function createTestApp(env: TestEnv): Promise<TestApp> {
-  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS });
+export async function createTestApp(env: TestEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
+  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS, ...overrides });
   await app.ready();
   const cookieFor = async (handle: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle, password: TEST_PASSWORD } });
@@ -118,12 +118,18 @@ export async function resolveOpenIncidents(env: TestEnv): Promise<void> {
  * Registers before/after hooks that give a suite its own migrated database and HTTP app; `set`
  * receives them once ready (the suite keeps them in its own variables).
  */
-export function useTestApp(dialect: DialectName, testFile: string, set: (env: TestEnv, app: TestApp) => void): void {
+export function useTestApp(
+  dialect: DialectName,
+  testFile: string,
+  set: (env: TestEnv, app: TestApp) => void,
+  opts: { app?: Partial<AppDeps>; configure?: (env: TestEnv) => void } = {},
+): void {
   let env: TestEnv | undefined;
   let app: TestApp | undefined;
   before(async () => {
     env = await createTestEnv(dialect, testFile);
-    app = await createTestApp(env);
+    opts.configure?.(env);
+    app = await createTestApp(env, opts.app);
     set(env, app);
   });
   after(async () => {

@@ -1,0 +1,10 @@
+export { MonitorRunner, GUARD_KEY } from './monitor-runner.ts';
+export { recordPing, PingRateLimits, PING_BODY_MAX, heartbeatByKey, sweepHeartbeats, prunePings, type PingKind, type PingInput } from './heartbeats.ts';
+export { recordProbeResults, type CheckOutcome } from './record-results.ts';
+export { listMonitors, listMonitorsQuery, getMonitor, monitorResults, resultsQuery, monitorRollups, rollupsQuery, heartbeatPings, serviceUptime, findMonitor, monitorView, type MonitorView } from './monitor-views.ts';
+export { setMonitorPaused } from './pause-monitor.ts';
+export { probeMetricsText } from './probe-metrics.ts';
+export { rollUp, pruneMonitorData, MINUTE, HOUR, DAY } from './rollups.ts';
+export { availability, uptimeReport, UPTIME_PERIODS } from './uptime.ts';
+export { runProbe } from './probes/index.ts';
+export { downKey, degradedKey } from './monitor-signals.ts';

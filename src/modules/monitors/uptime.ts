@@ -1,0 +1,81 @@
+import { q } from '../../db/transaction.ts';
+import type { Ctx } from '../context.ts';
+import { DAY, HOUR, MINUTE } from './rollups.ts';
+import { chunks } from './repository.ts';
+
+export interface Availability {
+  checks: number;
+  failures: number;
+  degraded: number;
+  /** Share of checks that were not down, in percent; null without checks. */
+  uptime: number | null;
+}
+
+/** The periods uptime is reported over. */
+export const UPTIME_PERIODS = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY, '365d': 365 * DAY } as const;
+export type UptimePeriod = keyof typeof UPTIME_PERIODS;
+
+/**
+ * Availability of some monitors over [from, to): the coarsest roll-ups that fit the range (days,
+ * then hours, then minutes), and raw results for the part not rolled yet. Edges are aligned to
+ * whole minutes. Degraded counts as available.
+ */
+export async function availability(ctx: Ctx, monitorIds: string[], from: number, to: number): Promise<Availability> {
+  const total: Availability = { checks: 0, failures: 0, degraded: 0, uptime: null };
+  if (!monitorIds.length || to <= from) return total;
+  const marks = new Map((await q(ctx).selectFrom('monitor_rollup_marks').selectAll().execute()).map((m) => [Number(m.size), Number(m.through)]));
+  const rolledThrough = marks.get(MINUTE) ?? Math.floor(from / MINUTE) * MINUTE;
+  const start = Math.floor(from / MINUTE) * MINUTE;
+  const rolledEnd = Math.max(start, Math.min(to, rolledThrough));
+  // Which bucket covers each stretch of the rolled part: the largest that fits and exists.
+  const pick: { size: number; start: number }[] = [];
+  for (let t = start; t < rolledEnd; ) {
+    const size = [DAY, HOUR, MINUTE].find((s) => t % s === 0 && t + s <= rolledEnd && t + s <= (marks.get(s) ?? 0)) ?? MINUTE;
+    pick.push({ size, start: t });
+    t += size;
+  }
+  const wanted = new Set(pick.map((p) => `${p.size}:${p.start}`));
+  for (const part of chunks(monitorIds)) {
+    if (pick.length) {
+      const rows = await q(ctx)
+        .selectFrom('monitor_rollups')
+        .select(['size', 'start', 'checks', 'failures', 'degraded'])
+        .where('monitor_id', 'in', part)
+        .where('start', '>=', start)
+        .where('start', '<', rolledEnd)
+        .execute();
+      for (const r of rows) {
+        if (!wanted.has(`${Number(r.size)}:${Number(r.start)}`)) continue;
+        total.checks += Number(r.checks);
+        total.failures += Number(r.failures);
+        total.degraded += Number(r.degraded);
+      }
+    }
+    if (to > rolledEnd) {
+      const raw = await q(ctx)
+        .selectFrom('monitor_results')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('monitor_id', 'in', part)
+        .where('at', '>=', rolledEnd)
+        .where('at', '<', to)
+        .groupBy('status')
+        .execute();
+      for (const r of raw) {
+        const n = Number(r.n);
+        total.checks += n;
+        if (Number(r.status) === 2) total.failures += n;
+        if (Number(r.status) === 1) total.degraded += n;
+      }
+    }
+  }
+  total.uptime = total.checks ? Math.round(((total.checks - total.failures) / total.checks) * 1e6) / 1e4 : null;
+  return total;
+}
+
+/** Availability over each standard period ending now. */
+export async function uptimeReport(ctx: Ctx, monitorIds: string[]): Promise<Record<UptimePeriod, Availability>> {
+  const now = ctx.clock.now();
+  const out = {} as Record<UptimePeriod, Availability>;
+  for (const [period, ms] of Object.entries(UPTIME_PERIODS) as [UptimePeriod, number][]) out[period] = await availability(ctx, monitorIds, now - ms, now);
+  return out;
+}
