@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
+import { configWithMonitors } from '../monitors/monitor-kit.ts';
 import type { RouteDef } from '../../src/http/route.ts';
 import { createToken, createUser } from '../../src/modules/auth/index.ts';
 import type { Role } from '../../src/modules/context.ts';
@@ -40,7 +41,13 @@ const DEFAULT_PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-u
 
 let seq = 0;
 /** Valid-looking bodies (and params where a default would not do) so allowed callers get past validation. */
+const MATRIX_PING_KEY = 'matrix-ping-key-0123456789';
 const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
+  'GET /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),
+  'POST /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),
+  'GET /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: 'start' } }),
+  'POST /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: '0' } }),
+  'GET /api/v1/monitors/:id/pings': () => ({ params: { id: 'matrix-heartbeat' } }),
   'POST /api/v1/auth/login': () => ({ body: { handle: 'viewer-user', password: TEST_PASSWORD } }),
   'PATCH /api/v1/me': () => ({ body: { name: `Matrix ${++seq}` } }),
   // Same password again, so later logins in this file keep working.
@@ -130,6 +137,11 @@ for (const { name, skip } of DIALECTS) {
 
     before(async () => {
       env = await createTestEnv(name, import.meta.url);
+      // A monitor whose id is the default `:id` ("api"), so monitor routes run their handlers for real.
+      env.config.current = configWithMonitors([
+        { id: 'api', service: 'api', type: 'tcp', host: '127.0.0.1', port: 9, interval: '1d', timeout: '1s' },
+        { id: 'matrix-heartbeat', service: 'api', type: 'heartbeat', key: MATRIX_PING_KEY, period: '1h' },
+      ]);
       t = await createTestApp(env);
       tokens.token = t.auth.token;
       const admin = env.ctx(env.users.admin.actor);

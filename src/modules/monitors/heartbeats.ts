@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { HeartbeatMonitorConfig, MonitorConfig } from '../../config/monitors-schema.ts';
+import type { HeartbeatMonitorConfig } from '../../config/monitors-schema.ts';
+import { monitorsById } from './monitor-views.ts';
 import type { FirebreakConfig } from '../../config/schema.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
@@ -158,7 +159,7 @@ async function applyHeartbeatState(tx: Ctx, monitor: HeartbeatMonitorConfig, row
  */
 export async function sweepHeartbeats(ctx: Ctx, limit = 500): Promise<number> {
   const now = ctx.clock.now();
-  const monitors = new Map(ctx.config.current.monitors.map((m) => [m.id, m] as [string, MonitorConfig]));
+  const monitors = monitorsById(ctx.config.current);
   const due = await q(ctx).selectFrom('monitor_state').select('monitor_id').where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
   let changed = 0;
   for (const part of chunks(due.map((d) => d.monitor_id), 100)) {

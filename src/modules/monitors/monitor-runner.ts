@@ -14,6 +14,7 @@ import { runProbe } from './probes/index.ts';
 import type { ProbeResult } from './probes/types.ts';
 import { recordProbeResults, type CheckOutcome } from './record-results.ts';
 import { ensureStateRows, type MonitorStateRow } from './repository.ts';
+import { monitorsById } from './monitor-views.ts';
 import { pruneMonitorData, rollUp } from './rollups.ts';
 import { CheckScheduler } from './scheduler.ts';
 
@@ -132,7 +133,7 @@ export class MonitorRunner {
   }
 
   private async check(id: string): Promise<void> {
-    const monitor = this.deps.config.current.monitors.find((m) => m.id === id);
+    const monitor = monitorsById(this.deps.config.current).get(id);
     // A check still running when its next turn comes is not started twice.
     if (!monitor || monitor.type === 'heartbeat' || this.busy.has(id)) return;
     this.busy.add(id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MonitorConfig } from '../../config/monitors-schema.ts';
+import type { FirebreakConfig } from '../../config/schema.ts';
 import { q } from '../../db/transaction.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
@@ -77,7 +78,7 @@ export function monitorView(m: MonitorConfig, s: MonitorStateRow | undefined) {
 export type MonitorView = ReturnType<typeof monitorView>;
 
 export function findMonitor(ctx: Pick<Ctx, 'config'>, id: string): MonitorConfig {
-  const m = ctx.config.current.monitors.find((x) => x.id === id);
+  const m = monitorsById(ctx.config.current).get(id);
   if (!m) throw notFound('monitor', id);
   return m;
 }
@@ -189,4 +190,12 @@ export async function serviceUptime(ctx: Ctx, serviceId: string) {
       Object.entries(report).map(([period, a]) => [period, { ...a, meets_target: a.uptime === null ? null : a.uptime >= service.availability_target }]),
     ),
   };
+}
+
+const indexes = new WeakMap<FirebreakConfig, Map<string, MonitorConfig>>();
+/** Monitors by id, indexed once per loaded config (the scheduler looks one up per check). */
+export function monitorsById(config: FirebreakConfig): Map<string, MonitorConfig> {
+  let index = indexes.get(config);
+  if (!index) indexes.set(config, (index = new Map(config.monitors.map((m) => [m.id, m]))));
+  return index;
 }

@@ -5,6 +5,7 @@ import { reconcileSignal } from './monitor-signals.ts';
 import type { ProbeResult } from './probes/types.ts';
 import { ensureStateRows, insertChange, insertResults, stateRows, STATUS_CODE, updateState, type MonitorStateRow } from './repository.ts';
 import { applyProbeResult } from './state-machine.ts';
+import { monitorsById } from './monitor-views.ts';
 
 /** One finished check: its monitor, when it finished, what it found. */
 export interface CheckOutcome {
@@ -23,7 +24,7 @@ const MESSAGE_MAX = 300;
  * network) is set. Paused monitors keep their results but not their state. Returns the new rows.
  */
 export async function recordProbeResults(ctx: Ctx, outcomes: CheckOutcome[], opts: { guard?: string | null } = {}): Promise<Map<string, MonitorStateRow>> {
-  const monitors = new Map(ctx.config.current.monitors.map((m) => [m.id, m]));
+  const monitors = monitorsById(ctx.config.current);
   const known = outcomes.filter((o) => monitors.get(o.monitorId)?.type !== 'heartbeat' && monitors.has(o.monitorId));
   if (!known.length) return new Map();
   return withTransaction(ctx, async (tx) => {
