@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MONITORS_INTEGRATION_ID, type ProbeMonitorConfig } from '../../config/monitors-schema.ts';
+import type { FirebreakConfig } from '../../config/schema.ts';
 import type { ConfigStore } from '../../config/store.ts';
 import type { Database } from '../../db/create-db.ts';
 import { q } from '../../db/transaction.ts';
@@ -55,6 +56,7 @@ export class MonitorRunner {
   private verdict: GuardVerdict = { active: false, reason: null, failing: 0, total: 0 };
   private guardService: string | null = null;
   private busy = new Set<string>();
+  private rowsFor: FirebreakConfig | null = null;
   private stopped = false;
 
   constructor(private readonly deps: RunnerDeps) {
@@ -65,6 +67,10 @@ export class MonitorRunner {
   async start(): Promise<void> {
     await this.sync();
     this.scheduler.start();
+    // A reloaded config (SIGHUP) takes effect at once rather than at the next periodic sync.
+    this.deps.config.onChange(() => {
+      if (!this.stopped) this.sync().catch((err) => this.deps.logger.error({ err }, 'monitors: sync after reload failed'));
+    });
     const every = (ms: number, job: string, fn: () => Promise<unknown>) => {
       let running = false;
       const t = setInterval(() => {
@@ -99,8 +105,13 @@ export class MonitorRunner {
 
   /** Re-reads which monitors this node runs and which are paused (after a pause, a resume, a reload). */
   async sync(): Promise<void> {
-    const monitors = this.deps.config.current.monitors;
-    await ensureStateRows(this.ctx, monitors.map((m) => m.id));
+    const config = this.deps.config.current;
+    const monitors = config.monitors;
+    // State rows are made once per loaded config, not on every sync (each insert is a write).
+    if (this.rowsFor !== config) {
+      await ensureStateRows(this.ctx, monitors.map((m) => m.id));
+      this.rowsFor = config;
+    }
     const probes = monitors.filter((m): m is ProbeMonitorConfig => m.type !== 'heartbeat');
     this.owned = this.deps.db.dialect.name === 'postgres' ? await shareMonitors(this.ctx, this.nodeId, probes.map((m) => m.id)) : probes.map((m) => m.id);
     const paused = new Set((await q(this.ctx).selectFrom('monitor_state').select('monitor_id').where('paused_at', 'is not', null).execute()).map((r) => r.monitor_id));
