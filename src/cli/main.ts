@@ -24,6 +24,10 @@ Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREA
   firebreak incident resolve <ref> [--note N]
   firebreak incident note <ref> <text…>
 
+Monitors (talk to a running server):
+  firebreak monitor list [--service X]
+  firebreak monitor show <id>          state, uptime per period, the last 24 h as a picture
+
 Every command except serve and migrate takes --json for machine-readable output.
 
 Settings come from flags or the environment: PORT, HOST, FIREBREAK_DATA_DIR, FIREBREAK_CONFIG,
@@ -83,6 +87,10 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
   token: {
     create: { options: [...LOCAL, 'name', 'user', 'scopes'], load: async () => (await import('./commands/token-create.ts')).tokenCreateCommand },
     revoke: { options: LOCAL, load: async () => (await import('./commands/token-revoke.ts')).tokenRevokeCommand },
+  },
+  monitor: {
+    list: { options: [...CLIENT, 'service'], load: async () => (await import('./commands/monitor-list.ts')).monitorListCommand },
+    show: { options: CLIENT, load: async () => (await import('./commands/monitor-show.ts')).monitorShowCommand },
   },
   incident: {
     list: { options: [...CLIENT, 'state', 'severity', 'service', 'open', 'limit', 'cursor'], load: async () => (await import('./commands/incident-list.ts')).incidentListCommand },

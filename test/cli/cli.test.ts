@@ -160,6 +160,24 @@ for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real bi
     assert.deepEqual(full.timeline.map((e: { kind: string }) => e.kind), ['created', 'acknowledged', 'note', 'resolved']);
   });
 
+  test('monitor list and show: the example heartbeat after a ping', async () => {
+    const pinged = await fetch(`${url}/ping/backup-7c41d9e2a05b4f38`, { method: 'POST', body: 'backup ok' });
+    assert.equal(pinged.status, 200);
+    assert.equal(await pinged.text(), 'OK');
+    const list = await run(['monitor', 'list'], client);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^MONITOR\s+TYPE\s+SERVICE\s+STATUS\s+LAST\s+MS\s+TARGET$/m);
+    assert.match(list.stdout, /^database-backup\s+heartbeat\s+database\s+up\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+-\s+cron "0 3 \* \* \*" Europe\/Berlin$/m);
+    const show = await run(['monitor', 'show', 'database-backup'], client);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /status\s+up since/);
+    assert.match(show.stdout, /deadline\s+\d{4}-/);
+    assert.ok(!show.stdout.includes('backup-7c41d9e2a05b4f38'), 'the ping key is never shown');
+    const missing = await run(['monitor', 'show', 'nope'], client);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /NOT_FOUND/);
+  });
+
   test('API errors print CODE: message and exit 1', async () => {
     const badToken = await run(['incident', 'list'], { ...client, FIREBREAK_TOKEN: 'fbk_not-a-real-token' });
     assert.equal(badToken.code, 1);
