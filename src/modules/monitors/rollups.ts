@@ -144,10 +144,12 @@ export async function pruneMonitorData(ctx: Ctx): Promise<number> {
     [HOUR, retention.hour],
     [DAY, retention.day],
   ];
+  // Raw results not yet rolled up (the roll-up fell behind) are kept until they are.
+  const rawCutoff = Math.min(now - retention.raw, (await mark(ctx, MINUTE)) ?? Number.POSITIVE_INFINITY);
   let removed = 0;
   for (const part of chunks(await monitorIds(ctx))) {
     removed += await withTransaction(ctx, async (tx) => {
-      let n = Number((await q(tx).deleteFrom('monitor_results').where('monitor_id', 'in', part).where('at', '<', now - retention.raw).executeTakeFirst()).numDeletedRows);
+      let n = Number((await q(tx).deleteFrom('monitor_results').where('monitor_id', 'in', part).where('at', '<', rawCutoff).executeTakeFirst()).numDeletedRows);
       for (const [size, ms] of keep) {
         n += Number((await q(tx).deleteFrom('monitor_rollups').where('monitor_id', 'in', part).where('size', '=', size).where('start', '<', now - ms).executeTakeFirst()).numDeletedRows);
       }

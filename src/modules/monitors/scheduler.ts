@@ -30,7 +30,8 @@ export class CheckScheduler {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private stopped = true;
-  private idle: (() => void) | null = null;
+  /** Callers of stop() waiting for the checks in flight (each one is told). */
+  private idle: (() => void)[] = [];
   private lags = new Float64Array(LAG_SAMPLES);
   private lagCount = 0;
   private started = 0;
@@ -76,7 +77,7 @@ export class CheckScheduler {
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   get size(): number {
@@ -124,8 +125,9 @@ export class CheckScheduler {
       this.lags[this.lagCount++ % LAG_SAMPLES] = now - entry.due;
       this.started++;
       startedNow++;
-      // Behind by more than an interval (a stalled node): skip the missed runs, keep the phase.
-      entry.due = entry.due + entry.interval > now ? entry.due + entry.interval : nextPhaseTime(now, entry.interval, entry.phase);
+      // Behind by more than an interval (a stalled node): skip the missed runs, keep the phase. The
+      // next run is after now: a phase falling on this very millisecond would start it twice.
+      entry.due = entry.due + entry.interval > now ? entry.due + entry.interval : nextPhaseTime(now + 1, entry.interval, entry.phase);
       pushEntry(this.heap, entry);
       this.launch(entry.id, entry.gen);
     }
@@ -140,7 +142,7 @@ export class CheckScheduler {
       .finally(() => {
         this.inFlight--;
         if (this.stopped) {
-          if (this.inFlight === 0) this.idle?.();
+          if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
         } else if (gen === this.gen || this.heap.length) this.arm();
       });
   }

@@ -25,7 +25,12 @@ export async function availability(ctx: Ctx, monitorIds: string[], from: number,
   if (!monitorIds.length || to <= from) return total;
   const marks = new Map((await q(ctx).selectFrom('monitor_rollup_marks').selectAll().execute()).map((m) => [Number(m.size), Number(m.through)]));
   const rolledThrough = marks.get(MINUTE) ?? Math.floor(from / MINUTE) * MINUTE;
-  const start = Math.floor(from / MINUTE) * MINUTE;
+  // Finer roll-ups are kept for less time: where they are gone, the range starts at the coarser
+  // bucket that holds `from` (a few checks more, rather than a partial hour or day missing).
+  const { retention } = ctx.config.current.monitoring;
+  const now = ctx.clock.now();
+  const align = from < now - retention.hour ? DAY : from < now - retention.minute ? HOUR : MINUTE;
+  const start = Math.floor(from / align) * align;
   const rolledEnd = Math.max(start, Math.min(to, rolledThrough));
   // Which bucket covers each stretch of the rolled part: the largest that fits and exists.
   const pick: { size: number; start: number }[] = [];
