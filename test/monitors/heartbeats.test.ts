@@ -72,8 +72,14 @@ for (const { name, skip } of DIALECTS) {
       const [alert] = await alerts('monitor/hourly-sync');
       assert.equal(alert.status, 'triggered');
       assert.equal(alert.service_id, 'storage');
+      env.clock.advance(5 * 60_000);
       assert.equal((await ping(`/ping/${HOURLY_KEY}`)).statusCode, 200);
       assert.equal((await alerts('monitor/hourly-sync'))[0].status, 'resolved');
+      // Its uptime is time-based: five minutes down.
+      const view = await t.app.inject({ method: 'GET', url: '/api/v1/monitors/hourly-sync', headers: t.auth.token });
+      assert.equal(view.json().uptime['24h'].down_seconds, 300);
+      // Measured from its first ping (it was new before), not over the whole day.
+      assert.ok(view.json().uptime['24h'].uptime < 100 && view.json().uptime['24h'].uptime > 90, view.body);
     });
 
     test('/fail and non-zero exit codes are down at once; exit 0 is success; unknown keys and actions are 404', async () => {

@@ -7,7 +7,7 @@ import { DomainError, notFound } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { allStateRows, stateRows, STATUS_NAME, type MonitorStateRow } from './repository.ts';
 import { DAY, HOUR, MINUTE } from './rollups.ts';
-import { uptimeReport } from './uptime.ts';
+import { heartbeatUptimeReport, uptimeReport } from './uptime.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : isoTime(ms));
 
@@ -108,7 +108,7 @@ export async function getMonitor(ctx: Ctx, id: string) {
   const changes = await q(ctx).selectFrom('monitor_changes').selectAll().where('monitor_id', '=', id).orderBy('id', 'desc').limit(20).execute();
   return {
     ...monitorView(m, state),
-    uptime: m.type === 'heartbeat' ? null : await uptimeReport(ctx, [id]),
+    uptime: m.type === 'heartbeat' ? await heartbeatUptimeReport(ctx, id) : await uptimeReport(ctx, [id]),
     changes: changes.map((c) => ({ at: iso(Number(c.at)), from: c.from_status, to: c.to_status, reason: c.reason, message: c.message, signal_id: c.signal_id === null ? null : Number(c.signal_id), held: c.held })),
   };
 }

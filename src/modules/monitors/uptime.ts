@@ -84,3 +84,39 @@ export async function uptimeReport(ctx: Ctx, monitorIds: string[]): Promise<Reco
   for (const [period, ms] of Object.entries(UPTIME_PERIODS) as [UptimePeriod, number][]) out[period] = await availability(ctx, monitorIds, now - ms, now);
   return out;
 }
+
+/** Time-based availability of a heartbeat: the share of the period it was not down, from its state changes. */
+export interface TimeAvailability {
+  down_seconds: number;
+  /** In percent; null when the heartbeat had no state yet in the period. */
+  uptime: number | null;
+}
+
+/** A heartbeat's availability per standard period: time spent down, from `monitor_changes`. */
+export async function heartbeatUptimeReport(ctx: Ctx, monitorId: string): Promise<Record<UptimePeriod, TimeAvailability>> {
+  const now = ctx.clock.now();
+  const longest = Math.max(...Object.values(UPTIME_PERIODS));
+  const changes = (await q(ctx).selectFrom('monitor_changes').select(['at', 'from_status', 'to_status']).where('monitor_id', '=', monitorId).where('at', '>=', now - longest).orderBy('id').execute()).map(
+    (c) => ({ at: Number(c.at), from: c.from_status, to: c.to_status }),
+  );
+  const before = await q(ctx).selectFrom('monitor_changes').select(['to_status']).where('monitor_id', '=', monitorId).where('at', '<', now - longest).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const out = {} as Record<UptimePeriod, TimeAvailability>;
+  for (const [period, ms] of Object.entries(UPTIME_PERIODS) as [UptimePeriod, number][]) {
+    const from = now - ms;
+    // The state at `from`: the last change before it, else the first change's `from`.
+    const earlier = changes.filter((c) => c.at < from);
+    let status: string | null = earlier.length ? earlier[earlier.length - 1].to : (before?.to_status ?? changes.find((c) => c.at >= from)?.from ?? null);
+    let since = from;
+    let down = 0;
+    let known = status !== null && status !== 'new' ? ms : 0;
+    for (const c of changes.filter((x) => x.at >= from)) {
+      if (status === 'down') down += c.at - since;
+      if ((status === null || status === 'new') && c.to !== 'new') known = now - c.at;
+      status = c.to;
+      since = c.at;
+    }
+    if (status === 'down') down += now - since;
+    out[period] = { down_seconds: Math.round(down / 1000), uptime: known > 0 ? Math.round((1 - down / known) * 1e6) / 1e4 : null };
+  }
+  return out;
+}
