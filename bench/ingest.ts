@@ -18,7 +18,6 @@
  * receiver, Alertmanager through `/api/v2/alerts`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +25,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import YAML from 'yaml';
+import { Connection } from './lib/http-load.ts';
 import { EXAMPLE_CONFIG_PATH, formatIssues, loadConfigFile } from '../src/config/load.ts';
 import { startAlertmanager } from '../test/helpers/processes.ts';
 import { BENCH_OUTPUT_LIMIT, benchChild, createBenchDatabase, intOption, log, logMachine, markdownTable, median, percentile, processCpuSeconds, startBenchServer, type BenchChild } from './support.ts';
@@ -206,79 +206,6 @@ async function startBlackholeAlertmanager(dir: string): Promise<BenchChild> {
 
 // ─── HTTP client: keep-alive sockets, requests serialised beforehand ────────────────────────
 
-/**
- * The load generator shares two cores with the receiver, so it has to be cheap: each client owns
- * one keep-alive socket and writes pre-built request bytes; responses are framed by
- * Content-Length (both receivers send it). Measured against Alertmanager on the reference
- * machine: node:http with a keep-alive Agent used ~0.19 ms of client CPU per request, this
- * ~0.065 ms, wrk ~0.035 ms; this keeps per-request receipt times, which the accept→incident
- * figure needs and wrk cannot give.
- */
-class Connection {
-  private socket: Socket;
-  private buf: Buffer = Buffer.alloc(0);
-  private waiter: { resolve(r: { status: number; body: string }): void; reject(e: Error): void } | null = null;
-  private failure: Error | null = null;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => this.onData(d));
-    const fail = (e: Error) => {
-      this.failure ??= e;
-      const w = this.waiter;
-      this.waiter = null;
-      w?.reject(e);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('the receiver closed the connection')));
-  }
-
-  static open(base: URL): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(Number(base.port), base.hostname);
-      socket.once('connect', () => resolve(new Connection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  send(wire: Buffer): Promise<{ status: number; body: string }> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-      this.socket.write(wire);
-    });
-  }
-
-  private onData(d: Buffer) {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    for (;;) {
-      const end = this.buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = this.buf.subarray(0, end).toString('latin1');
-      const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-      if (!length) {
-        this.socket.destroy(new Error(`a response without Content-Length: ${head.split('\r\n')[0]}`));
-        return;
-      }
-      const total = end + 4 + Number(length[1]);
-      if (this.buf.length < total) return;
-      const status = Number(head.slice(9, 12));
-      // Only a refusal's body is worth decoding.
-      const body = status >= 200 && status < 300 ? '' : this.buf.subarray(end + 4, total).toString('utf8');
-      this.buf = this.buf.subarray(total);
-      const w = this.waiter;
-      this.waiter = null;
-      w?.resolve({ status, body });
-    }
-  }
-
-  close() {
-    this.socket.removeAllListeners('close');
-    this.socket.destroy();
-  }
-}
-
 interface Step {
   /** Accepted (2xx) alerts per second of wall time. */
   eventsPerSec: number;
@@ -304,7 +231,7 @@ interface Step {
  * latencies and, per key, the wall time of its first 2xx. Connections are opened before the clock starts.
  */
 async function send(base: URL, reqs: Req[], concurrency: number, seconds: number) {
-  const conns = await Promise.all(Array.from({ length: Math.min(concurrency, reqs.length) }, () => Connection.open(base)));
+  const conns = await Promise.all(Array.from({ length: Math.min(concurrency, reqs.length) }, () => Connection.open(Number(base.port), base.hostname)));
   const latencies = new Float64Array(reqs.length);
   const acceptedAt = new Map<string, number>();
   let next = 0;
