@@ -5,7 +5,7 @@ import type { ConfigStore } from '../config/store.ts';
 import type { Database } from '../db/create-db.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
-import type { Logger } from '../lib/logger.ts';
+import { redactKeyInUrl, type Logger } from '../lib/logger.ts';
 import { createLoginLimiters } from '../modules/auth/index.ts';
 import { requireRole, systemActor, type Ctx } from '../modules/context.ts';
 import { MonitorRunner, probeMetricsText } from '../modules/monitors/index.ts';
@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   // Bodies are JSON only: a text/plain body (what a cross-site HTML form can send) is 415, not parsed.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
+  app.setNotFoundHandler((req, reply) => errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${redactKeyInUrl(req.url).split('?')[0]}`), req, reply));
 
   const metrics = createMetrics(deps.db);
   app.addHook('onRequest', async (req, reply) => {

@@ -19,9 +19,11 @@ export const REDACT_PATHS = [
 
 /**
  * A request URL with the value of every `key` query parameter (however its name is escaped)
- * replaced: generic webhooks may carry the integration key there.
+ * replaced: generic webhooks may carry the integration key there. A heartbeat's ping key is the
+ * path segment after /ping/, replaced too.
  */
 export function redactKeyInUrl(url: string): string {
+  url = url.replace(/^(\/ping\/)[^/?#]*/i, '$1[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const query = url

@@ -117,5 +117,8 @@ describe('json paths', () => {
     assert.equal(redactKeyInUrl('/x?key'), '/x?key=[redacted]');
     assert.equal(redactKeyInUrl('/x?monkey=1'), '/x?monkey=1');
     assert.equal(redactKeyInUrl('/x'), '/x');
+    assert.equal(redactKeyInUrl('/ping/secret-ping-key/start?rid=1'), '/ping/[redacted]/start?rid=1');
+    assert.equal(redactKeyInUrl('/PING/secret-ping-key'), '/PING/[redacted]');
+    assert.equal(redactKeyInUrl('/api/v1/monitors/ping/x'), '/api/v1/monitors/ping/x');
   });
 });

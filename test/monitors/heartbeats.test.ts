@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { sweepHeartbeats } from '../../src/modules/monitors/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
+import { buildAppWithCapturedLogs, resolveOpenIncidents, type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { configWithMonitors } from './monitor-kit.ts';
 
 const BACKUP_KEY = 'backup-key-0123456789abcdef';
@@ -138,6 +138,20 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(fail.statusCode, 429);
       assert.equal((await state('chatty')).status, 'down', 'the failure is not lost to the limit');
       assert.equal((await alerts('monitor/chatty'))[0].status, 'triggered');
+    });
+
+    test('the ping key never reaches the log, whatever the answer', async () => {
+      const { app, logs } = await buildAppWithCapturedLogs(env);
+      try {
+        for (const [method, url] of [['GET', `/ping/${HOURLY_KEY}`], ['POST', `/ping/${HOURLY_KEY}/start?rid=r`], ['DELETE', `/ping/${HOURLY_KEY}`], ['GET', `/ping/${HOURLY_KEY}/nonsense`]] as const) {
+          const res = await app.inject({ method, url, headers: { 'content-type': 'text/plain' }, payload: method === 'GET' ? undefined : 'x' });
+          assert.ok(!res.body.includes(HOURLY_KEY), `${method} ${res.statusCode} echoes the key`);
+        }
+      } finally {
+        await app.close();
+      }
+      assert.ok(logs().includes('/ping/[redacted]'), 'requests are logged, with the key replaced');
+      assert.ok(!logs().includes(HOURLY_KEY));
     });
 
     test('a paused heartbeat is not expected; its next ping resumes it', async () => {

@@ -3,7 +3,12 @@ import { DomainError } from '../../lib/errors.ts';
 import { recordPing, PING_BODY_MAX, PingRateLimits, type PingKind } from '../../modules/monitors/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
-const ACTIONS: Record<string, PingKind> = { start: 'start', fail: 'fail', log: 'log' };
+/** A Map, not an object: a path segment such as `__proto__` must never find anything. */
+const ACTIONS = new Map<string, PingKind>([
+  ['start', 'start'],
+  ['fail', 'fail'],
+  ['log', 'log'],
+]);
 const keyParam = z.string().max(128);
 const ridQuery = z.object({ rid: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 characters of A–Z a–z 0–9 _ . : -').optional() }).passthrough();
 
@@ -42,7 +47,7 @@ export function pingRoutes(): RouteDef[] {
         params: z.object({ key: keyParam, action: z.string().max(16) }),
         query: ridQuery,
         handler: async ({ ctx, params, query, req, reply }) => {
-          const kind = ACTIONS[params.action];
+          const kind = ACTIONS.get(params.action);
           const exit = /^\d{1,3}$/.test(params.action) && Number(params.action) <= 255 ? Number(params.action) : undefined;
           if (!kind && exit === undefined) throw new DomainError('NOT_FOUND', 'no such ping action (use start, fail, log or an exit code 0–255)');
           await recordPing(ctx, params.key, { ...pingInput(req, kind ?? 'success', query.rid), ...(exit !== undefined ? { exitCode: exit } : {}) }, limits);
