@@ -12,6 +12,7 @@ import * as m0005 from './migrations/0005-pipeline.ts';
 import * as m0006 from './migrations/0006-signal-queue.ts';
 import * as m0007 from './migrations/0007-failed-signals.ts';
 import * as m0008 from './migrations/0008-monitors.ts';
+import * as m0009 from './migrations/0009-monitor-state-fillfactor.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -25,6 +26,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0006-signal-queue', m0006],
   ['0007-failed-signals', m0007],
   ['0008-monitors', m0008],
+  ['0009-monitor-state-fillfactor', m0009],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);
