@@ -4,6 +4,7 @@ import { parseJsonAssertion, type JsonAssertion } from '../lib/json-assertion.ts
 import { cronError } from '../lib/cron.ts';
 import { findCycle } from '../lib/graph.ts';
 import { SEVERITIES } from './defaults.ts';
+import { duration, slug } from './primitives.ts';
 
 /**
  * Monitors declared in firebreak.yaml: HTTP(S), TCP, DNS, TLS-certificate checks that Firebreak
@@ -11,15 +12,6 @@ import { SEVERITIES } from './defaults.ts';
  * state changes become signals through the ingestion pipeline.
  */
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (write e.g. 90s, 2m, 1h, 1d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (max 63), starting with a letter or digit');
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be a host name or IP address');
 

@@ -2,22 +2,9 @@ import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
 import { findCycle } from '../lib/graph.ts';
 import { parsePath, type PathSegment } from '../lib/json-path.ts';
+import { duration, slug } from './primitives.ts';
 import { finishMonitor, monitoringSchema, MONITORING_DEFAULTS, monitorSchema, type MonitorConfig, type MonitoringConfig } from './monitors-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
-
-/** A duration written as "90s", "2m", "1h"; parsed to milliseconds. */
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (write e.g. 90s, 2m, 1h, 1d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (max 63), starting with a letter or digit');
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
 

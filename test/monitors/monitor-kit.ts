@@ -25,3 +25,15 @@ export function monitorConfigIssues(monitors: unknown[], extra: Record<string, u
 export const up = (durationMs = 12): ProbeResult => ({ status: 'up', durationMs, reason: null, message: null, httpStatus: 200 });
 export const down = (reason: ProbeResult['reason'] = 'refused', message = 'connection refused'): ProbeResult => ({ status: 'down', durationMs: 3, reason, message });
 export const degraded = (durationMs = 2500): ProbeResult => ({ status: 'degraded', durationMs, reason: 'slow', message: `took ${durationMs} ms`, httpStatus: 200 });
+
+/** A small deterministic PRNG (mulberry32), so every run sees the same data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -7,7 +7,7 @@ import { DAY, HOUR, MINUTE, pruneMonitorData, rollUp } from '../../src/modules/m
 import { availability, UPTIME_PERIODS, uptimeReport, type Availability } from '../../src/modules/monitors/uptime.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
-import { configWithMonitors, degraded, down, up } from './monitor-kit.ts';
+import { configWithMonitors, degraded, down, rng, up } from './monitor-kit.ts';
 
 const SECOND = 1000;
 const IDS = ['alpha', 'beta', 'gamma'];
@@ -19,17 +19,6 @@ interface Raw {
   duration_ms: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Results of one monitor every `step` ms in [from, to), `offset` into each step: mostly up, some

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { ensureStateRows, chunks } from '../../src/modules/monitors/repository.ts';
 import { DAY, HOUR, MINUTE } from '../../src/modules/monitors/rollups.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
+import { rng } from './monitor-kit.ts';
 
 /**
  * What a monitor costs on disk (SQLite) at steady state with the default retention: one raw window
@@ -19,17 +20,6 @@ const BOUND_BYTES_PER_MONITOR = 630 * 1024;
 const MONITORS = 20;
 const INTERVAL = 30_000;
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A plausible latency histogram of `checks` results (mostly 25–300 ms, a thin tail). */
 function hist(rand: () => number, checks: number): { hist: string; p50: number; p95: number; max: number; sum: number } {
