@@ -209,6 +209,8 @@ export function crossCheckMonitors(raw: unknown, isTimeZone: (tz: string) => boo
   list.forEach((m, i) => {
     const { id, key } = (m ?? {}) as { id?: unknown; key?: unknown };
     if (typeof id === 'string') {
+      // /api/v1/monitors/scheduler is the scheduler's own route.
+      if (id === 'scheduler') issues.push({ path: ['monitors', i, 'id'], message: '"scheduler" is reserved (GET /api/v1/monitors/scheduler)' });
       if (ids.has(id)) issues.push({ path: ['monitors', i, 'id'], message: `duplicate monitor id "${id}" (first at monitors[${ids.get(id)}])` });
       else ids.set(id, i);
     }

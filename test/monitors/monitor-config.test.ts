@@ -26,6 +26,7 @@ describe('monitors in firebreak.yaml', () => {
       [[{ ...http, service: 'nope' }], 'monitors[0].service', /unknown service "nope"/],
       [[{ ...http, timeout: '30s' }], 'monitors[0].timeout', /below the interval/],
       [[http, http], 'monitors[1].id', /duplicate monitor id "site"/],
+      [[{ ...http, id: 'scheduler' }], 'monitors[0].id', /reserved/],
       [[{ ...http, depends_on: ['ghost'] }], 'monitors[0].depends_on[0]', /unknown monitor "ghost"/],
       [[{ ...http, depends_on: ['site'] }], 'monitors[0].depends_on[0]', /cannot depend on itself/],
       [[{ ...http, id: 'a', depends_on: ['b'] }, { ...http, id: 'b', depends_on: ['a'] }], 'monitors[0].depends_on', /dependency cycle: a → b → a/],
