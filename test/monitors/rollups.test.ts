@@ -8,6 +8,7 @@ import { availability, UPTIME_PERIODS, uptimeReport, type Availability } from '.
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
 import { configWithMonitors, degraded, down, rng, up } from './monitor-kit.ts';
+import type { MonitorRollupsTable } from '../../src/db/schema.ts';
 
 const SECOND = 1000;
 const IDS = ['alpha', 'beta', 'gamma'];
@@ -108,19 +109,8 @@ function quantileBounds(durations: number[], q: number): [number, number] {
   return [i === 0 ? 0 : LATENCY_BOUNDS_MS[i - 1], Math.min(LATENCY_BOUNDS_MS[i], max)];
 }
 
-interface RollupRow {
-  monitor_id: string;
-  size: number;
-  start: number;
-  checks: number;
-  failures: number;
-  degraded: number;
-  duration_sum: number;
-  duration_max: number;
-  p50: number;
-  p95: number;
-  hist: string;
-}
+/** A roll-up row as stored (numbers normalised from PostgreSQL's bigint strings). */
+type RollupRow = MonitorRollupsTable;
 
 async function rollupRows(env: TestEnv, size?: number): Promise<RollupRow[]> {
   let query = env.db.kysely.selectFrom('monitor_rollups').selectAll();
