@@ -6,10 +6,16 @@ import { ConfigStore } from './config/store.ts';
 import { createDatabase, type Database } from './db/create-db.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/build-app.ts';
-import { systemClock, type Clock } from './lib/clock.ts';
+import type { Clock } from './lib/clock.ts';
 import { DomainError } from './lib/errors.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import { bootstrapAdmin } from './modules/auth/index.ts';
+import { bootstrapAdmin, syncConfiguredUsers } from './modules/auth/index.ts';
+import { databaseClock } from './db/database-clock.ts';
+import { NotificationDispatcher } from './modules/notifications/index.ts';
+import { closeEmailTransports } from './modules/notifications/providers/index.ts';
+import { createEngine, OncallWorker, oncallTimerHandlers } from './modules/oncall/index.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
@@ -47,13 +53,21 @@ export async function startServer(
   opts: { logger?: Logger; clock?: Clock; announce?: (text: string) => void } = {},
 ): Promise<Server> {
   const logger = opts.logger ?? createLogger({ level: settings.logLevel });
-  const clock = opts.clock ?? systemClock;
   const config = loadConfigOrThrow(settings);
   const db = createDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  // This process among the nodes sharing the database (leases, escalation steps, delivery attempts).
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let dbClock: Awaited<ReturnType<typeof databaseClock>> | null = null;
   try {
+    // Timers and escalation steps run on the database's clock, so every node agrees on "due".
+    const clock = opts.clock ?? (dbClock = await databaseClock(db, logger));
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     const admin = await bootstrapAdmin({ db, clock, config, requestId: 'bootstrap' }, settings.adminPassword);
+    // After the first admin: people declared in the config exist as users (see syncConfiguredUsers).
+    const synced = await syncConfiguredUsers({ db, clock, config, requestId: 'config-users' });
+    if (synced.created.length) logger.info({ users: synced.created }, 'users declared in the config created (no password until an admin sets one)');
+    config.onChange(() => void syncConfiguredUsers({ db, clock, config, requestId: 'config-users' }).catch((err) => logger.error({ err }, 'could not sync the users declared in the config')));
     const { app } = await buildApp({ db, config, clock, logger, version: VERSION, trustProxy: settings.trustProxy });
     await app.listen({ port: settings.port, host: settings.host });
     const address = app.server.address();
@@ -68,8 +82,18 @@ export async function startServer(
           : `\n  Firebreak is running at ${url}\n  Sign in as "admin" with the password from FIREBREAK_ADMIN_PASSWORD.\n\n`,
       );
     }
-    // Auto-resolve, duration rules and flapping settle on timers kept in the database.
-    const timers = startTimerLoop({ db, clock, config, requestId: 'timers', actor: systemActor('firebreak') }, pipelineTimerHandlers, { logger });
+    // Paging: incident events become escalation steps and queued notifications; the dispatcher sends them.
+    const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
+    await dispatcher.start();
+    const engine = await createEngine({ db, config, clock, logger }, nodeId);
+    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke() });
+    oncall.start();
+    // Auto-resolve, duration rules, flapping and escalation steps run on timers kept in the database.
+    const timers = startTimerLoop(
+      { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
+      { ...pipelineTimerHandlers, ...oncallTimerHandlers(engine) },
+      { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
+    );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.
     const retention = startSignalRetention({ db, clock, config }, logger);
     let closing: Promise<void> | null = null;
@@ -93,11 +117,16 @@ export async function startServer(
             clearTimeout(cutOff);
           }
           await timers.stop();
+          await oncall.stop();
+          await dispatcher.stop();
           await retention.stop();
+          closeEmailTransports();
+          dbClock?.stop();
           await db.close();
         })()),
     };
   } catch (e) {
+    dbClock?.stop();
     await db.close();
     throw e;
   }

@@ -14,6 +14,8 @@ export const DEFAULT_SEVERITIES = {
     escalation: 'Immediate to CEO and CTO',
     notify: [{ group: 'executives', within: '0s' }],
     public: true,
+    urgency: 'high',
+    escalate: true,
   },
   P1: {
     name: 'High',
@@ -26,6 +28,8 @@ export const DEFAULT_SEVERITIES = {
     escalation: 'Director of Engineering within 30 minutes',
     notify: [{ group: 'executives', within: '0s' }, { group: 'engineering-directors', within: '30m' }],
     public: true,
+    urgency: 'high',
+    escalate: true,
   },
   P2: {
     name: 'Medium',
@@ -38,6 +42,8 @@ export const DEFAULT_SEVERITIES = {
     escalation: 'Team lead within 1 hour',
     notify: [{ group: 'team-leads', within: '1h' }],
     public: false,
+    urgency: 'high',
+    escalate: true,
   },
   P3: {
     name: 'Low',
@@ -50,6 +56,8 @@ export const DEFAULT_SEVERITIES = {
     escalation: 'No immediate escalation required',
     notify: [],
     public: false,
+    urgency: 'low',
+    escalate: false,
   },
 } as const;
 

@@ -197,7 +197,9 @@ export function crossCheckMonitors(raw: unknown, isTimeZone: (tz: string) => boo
   // Monitors' signals arrive as this integration.
   if (Array.isArray(integrations)) {
     integrations.forEach((i, n) => {
-      if ((i as { id?: unknown } | null)?.id === MONITORS_INTEGRATION_ID) issues.push({ path: ['integrations', n, 'id'], message: `"${MONITORS_INTEGRATION_ID}" is reserved for Firebreak's own monitors` });
+      const id = (i as { id?: unknown } | null)?.id;
+      if (id === MONITORS_INTEGRATION_ID) issues.push({ path: ['integrations', n, 'id'], message: `"${MONITORS_INTEGRATION_ID}" is reserved for Firebreak's own monitors` });
+      if (id === 'firebreak') issues.push({ path: ['integrations', n, 'id'], message: '"firebreak" is reserved for Firebreak\'s own alerts' });
     });
   }
   const list = (raw as { monitors?: unknown })?.monitors;

@@ -4,6 +4,7 @@ import { findCycle } from '../lib/graph.ts';
 import { parsePath, type PathSegment } from '../lib/json-path.ts';
 import { duration, slug } from './primitives.ts';
 import { finishMonitor, monitoringSchema, MONITORING_DEFAULTS, monitorSchema, type MonitorConfig, type MonitoringConfig } from './monitors-schema.ts';
+import { oncallSchemaFields, type ChannelConfig, type EscalationPolicyConfig, type NotificationsConfig, type ScheduleConfig, type StakeholderGroupConfig, type Urgency, type UserConfig } from './oncall-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
@@ -28,6 +29,8 @@ const serviceSchema = z.strictObject({
   user_share: z.number().min(0).max(1).default(0),
   /** Availability the service's monitors are measured against, in percent; by tier when absent. */
   availability_target: z.number().min(0).max(100).optional(),
+  /** Who is paged for its incidents; absent: the policy with id `default`, if declared. */
+  escalation_policy: slug.optional(),
 });
 
 /** The plan's availability targets per tier (99.99% for production-critical services). */
@@ -44,6 +47,10 @@ const severityOverride = z.strictObject({
   escalation: z.string().optional(),
   notify: z.array(z.strictObject({ group: z.string().min(1), within: duration })).optional(),
   public: z.boolean().optional(),
+  /** How people are reached: `high` wakes them (their high-urgency rules), `low` does not. */
+  urgency: z.enum(['high', 'low']).optional(),
+  /** Whether an unacknowledged page moves past the first level of the escalation policy. */
+  escalate: z.boolean().optional(),
 });
 
 /** PagerDuty's four alert severities, mapped to P0–P3 per integration. */
@@ -275,6 +282,7 @@ export const configSchema = z
     ingest: ingestSchema.default({ wait_for_processing: 50, signal_retention: SIGNAL_RETENTION_DEFAULT }),
     monitors: z.array(monitorSchema).default([]),
     monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
+    ...oncallSchemaFields,
   });
 
 /**
@@ -464,6 +472,9 @@ export interface SeverityPolicy {
   notify: { group: string; within: number }[];
   /** Whether incidents of this severity are communicated to customers proactively. */
   public: boolean;
+  urgency: Urgency;
+  /** False: only the policy's first level is paged (the plan's "no immediate escalation" for P3). */
+  escalate: boolean;
 }
 
 /** The validated organisation model that the rest of Firebreak reads. */
@@ -481,6 +492,12 @@ export interface FirebreakConfig {
   ingest: RawConfig['ingest'];
   monitors: MonitorConfig[];
   monitoring: MonitoringConfig;
+  users: UserConfig[];
+  channels: ChannelConfig[];
+  stakeholder_groups: StakeholderGroupConfig[];
+  schedules: ScheduleConfig[];
+  escalation_policies: EscalationPolicyConfig[];
+  notifications: NotificationsConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -506,6 +523,8 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
       escalation: o.escalation ?? d.escalation,
       notify: o.notify ?? d.notify.map((n) => ({ group: n.group, within: parseDuration(n.within)! })),
       public: o.public ?? d.public,
+      urgency: o.urgency ?? d.urgency,
+      escalate: o.escalate ?? d.escalate,
     };
   }
   const integrations = raw.integrations.map((i): IntegrationConfig => {
@@ -526,6 +545,12 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     ingest: raw.ingest,
     monitors: raw.monitors.map(finishMonitor),
     monitoring: raw.monitoring,
+    users: raw.users.map((u) => ({ ...u, time_zone: u.time_zone ?? raw.organisation.time_zone })),
+    channels: raw.channels,
+    stakeholder_groups: raw.stakeholder_groups,
+    schedules: raw.schedules.map((s) => ({ ...s, time_zone: s.time_zone ?? raw.organisation.time_zone })),
+    escalation_policies: raw.escalation_policies,
+    notifications: raw.notifications,
   };
 }
 

@@ -13,6 +13,7 @@ import * as m0006 from './migrations/0006-signal-queue.ts';
 import * as m0007 from './migrations/0007-failed-signals.ts';
 import * as m0008 from './migrations/0008-monitors.ts';
 import * as m0009 from './migrations/0009-monitor-state-fillfactor.ts';
+import * as m0010 from './migrations/0010-oncall.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0007-failed-signals', m0007],
   ['0008-monitors', m0008],
   ['0009-monitor-state-fillfactor', m0009],
+  ['0010-oncall', m0010],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -27,6 +27,13 @@ export interface DB {
   monitor_changes: MonitorChangesTable;
   heartbeat_pings: HeartbeatPingsTable;
   monitor_nodes: { node_id: string; seen_until: number };
+  schedule_overrides: ScheduleOverridesTable;
+  escalations: EscalationsTable;
+  escalation_steps: EscalationStepsTable;
+  notifications: NotificationsTable;
+  notification_attempts: NotificationAttemptsTable;
+  action_link_uses: { nonce: string; incident_id: string; action: string; used_at: number; used_by: string };
+  app_secrets: { name: string; value: string; created_at: number };
 }
 
 export interface UsersTable {
@@ -142,6 +149,8 @@ export interface OutboxTable {
   aggregate_type: string;
   aggregate_id: string;
   payload: string;
+  /** When a reaction consumer took the event; null while one may still want it. */
+  reacted_at: number | null;
 }
 
 /** Every accepted inbound event, as received (without its routing key). */
@@ -349,4 +358,82 @@ export interface HeartbeatPingsTable {
   remote_addr: string | null;
   user_agent: string | null;
   body: string | null;
+}
+
+/** A run-time change to a schedule: someone else on call for a while (or only instead of `replaces`). */
+export interface ScheduleOverridesTable {
+  id: string;
+  schedule_id: string;
+  user_handle: string;
+  replaces: string | null;
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+  cancelled_by: string | null;
+}
+
+/** The escalation of one incident: the policy it is bound to and where it stands. */
+export interface EscalationsTable {
+  incident_id: string;
+  policy_id: string | null;
+  /** The bound policy as JSON text (null: no policy applies). */
+  policy: string | null;
+  severity: string;
+  state: string;
+  level: number;
+  round: number;
+  next_step_at: number | null;
+  last_update_at: number | null;
+  started_at: number;
+  updated_at: number;
+}
+
+/** One escalation step that ran; the key makes it run once. */
+export interface EscalationStepsTable {
+  incident_id: string;
+  step_key: string;
+  level: number;
+  round: number;
+  due_at: number;
+  fired_at: number;
+  node: string;
+  /** Who was notified, as JSON text. */
+  recipients: string;
+}
+
+/** The notification outbox: one message to one destination, retried until sent or given up. */
+export interface NotificationsTable {
+  id: string;
+  key: string;
+  incident_id: string | null;
+  kind: string;
+  destination: string;
+  provider: string;
+  user_handle: string | null;
+  /** The NotificationMessage as JSON text. */
+  message: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  give_up_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  notification_id: string;
+  at: number;
+  ok: number;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  node: string;
 }

@@ -90,3 +90,60 @@ export function addLocalMinutes(t: LocalTime, minutes: number): LocalTime {
   const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute) + minutes * 60_000);
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
 }
+
+/** Conversions in one zone, exact within the window a ZoneClock was made for. */
+export interface ZoneClock {
+  offset(instant: number): number;
+  /** As localToInstant. */
+  toInstant(t: LocalTime): number;
+  /** As instantToLocal. */
+  toLocal(instant: number): LocalTime;
+}
+
+/**
+ * A zone's offsets over [from, to] found once, so the many conversions of a schedule computation
+ * are arithmetic rather than an Intl call each (~6 µs). Assumes, as localToInstant does, at most
+ * one offset change a day; outside the window it falls back to zoneOffset.
+ */
+export function zoneClock(timeZone: string, from: number, to: number): ZoneClock {
+  const DAY = 86_400_000;
+  // Margins cover localToInstant's look at ±1 day around a wall time near the edges.
+  const lo = Math.floor(from / DAY) * DAY - 2 * DAY;
+  const hi = Math.ceil(to / DAY) * DAY + 2 * DAY;
+  const starts = [lo];
+  const offsets = [zoneOffset(lo, timeZone)];
+  for (let t = lo + DAY; t <= hi; t += DAY) {
+    const prev = offsets[offsets.length - 1];
+    if (zoneOffset(t, timeZone) === prev) continue;
+    // Offsets are constant within a second: bisect to the first second of the new offset.
+    let a = t - DAY;
+    let b = t;
+    while (b - a > 1000) {
+      const m = a + Math.floor((b - a) / 2000) * 1000;
+      if (zoneOffset(m, timeZone) === prev) a = m;
+      else b = m;
+    }
+    starts.push(b);
+    offsets.push(zoneOffset(b, timeZone));
+  }
+  const offset = (instant: number) => {
+    if (instant < lo || instant > hi) return zoneOffset(instant, timeZone);
+    let i = starts.length - 1;
+    while (starts[i] > instant) i--;
+    return offsets[i];
+  };
+  const toLocal = (instant: number): LocalTime => {
+    const d = new Date(instant + offset(instant));
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
+  };
+  // The same rule as localToInstant, with table look-ups.
+  const toInstant = (t: LocalTime) => {
+    const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute);
+    const before = offset(wall - DAY);
+    const after = offset(wall + DAY);
+    const candidates = before === after ? [wall - before] : [wall - before, wall - after].sort((x, y) => x - y);
+    for (const c of candidates) if (c + offset(c) === wall) return c;
+    return wall - before;
+  };
+  return { offset, toInstant, toLocal };
+}

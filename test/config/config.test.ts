@@ -107,6 +107,7 @@ describe('config validation lists every problem at once', () => {
     ['services[5].id', /lower-case letters/, lineOf(BROKEN, 'id: Bad_Slug!')],
     ['severities.P0.update_cadence', /invalid duration "soon" \(write e\.g\. 90s, 2m, 1h, 1d\)/, lineOf(BROKEN, 'update_cadence: soon')],
     ['severities.P2.notify[0].within', /invalid duration "1 hour"/, lineOf(BROKEN, 'within: 1 hour')],
+    ['severities.P2.notify[0].group', /unknown stakeholder group "leads"/, lineOf(BROKEN, 'group: leads')],
     ['severities.P5', /unknown key "P5"/, lineOf(BROKEN, 'P5:')],
   ];
 
@@ -235,7 +236,9 @@ describe('${VAR} substitution', () => {
 });
 
 describe('severity overrides merge with the plan defaults', () => {
-  const text = `${MINIMAL}severities:
+  const text = `${MINIMAL}stakeholder_groups:
+  - { id: sre, name: SRE }
+severities:
   P0:
     update_cadence: 10m
     notify:
@@ -262,6 +265,8 @@ describe('severity overrides merge with the plan defaults', () => {
       escalation: d.escalation,
       notify: d.notify.map((n) => ({ group: n.group, within: parseDuration(n.within) })),
       public: d.public,
+      urgency: d.urgency,
+      escalate: d.escalate,
     };
   };
 

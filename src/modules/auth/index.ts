@@ -4,3 +4,4 @@ export { authenticateToken, createToken, listTokens, revokeToken } from './token
 export { createUser, listUsers, updateUser, updateMe, getMe, getUser, changePassword, getUserByHandle, findUserByHandle } from './users.ts';
 export * from './schemas.ts';
 export { RateLimiter } from './rate-limiter.ts';
+export { syncConfiguredUsers } from './sync-configured-users.ts';

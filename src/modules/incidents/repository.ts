@@ -190,3 +190,10 @@ export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Pro
     .limit(1)
     .executeTakeFirst();
 }
+
+/** Views of many incidents by id (missing ids are left out): what automation renders messages from. */
+export async function loadIncidentViewsById(ctx: Db, ids: string[]): Promise<IncidentView[]> {
+  const rows: IncidentRow[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) rows.push(...(await q(ctx).selectFrom('incidents').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute()));
+  return toViews(ctx, rows);
+}

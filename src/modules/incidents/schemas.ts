@@ -30,6 +30,7 @@ export const updateIncidentInput = z.strictObject({
 
 export const transitionInput = z.strictObject({ note: z.string().max(10_000).optional() });
 export const noteInput = z.strictObject({ body: text(10_000) });
+export const stakeholderUpdateInput = z.strictObject({ body: text(5000) });
 export const severityInput = z.strictObject({ severity: z.enum(SEVERITIES), reason: text(1000) });
 export const roleInput = z.strictObject({
   role: z.enum(INCIDENT_ROLES),

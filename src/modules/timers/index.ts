@@ -35,13 +35,15 @@ export async function cancelTimer(ctx: Ctx, kind: string, subjectId: string): Pr
 /**
  * Fires every timer due by the clock, oldest first, each in its own transaction with its handler:
  * the timer row goes in the same commit as what the handler changes, so each fires once. A handler
- * that throws leaves the timer, moved RETRY_MS later. Returns how many fired.
+ * that throws leaves the timer, moved RETRY_MS later. Up to `concurrency` fire at once (on SQLite
+ * they share group commits; a thousand escalation steps due together must not queue one fsync
+ * each). Returns how many fired.
  */
-export async function runDueTimers(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { limit?: number; logger?: Logger } = {}): Promise<number> {
+export async function runDueTimers(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { limit?: number; logger?: Logger; concurrency?: number } = {}): Promise<number> {
   const now = ctx.clock.now();
   const due = await q(ctx).selectFrom('timers').select(['kind', 'subject_id']).where('due_at', '<=', now).orderBy('due_at').limit(opts.limit ?? 200).execute();
   let fired = 0;
-  for (const { kind, subject_id } of due) {
+  const fire = async ({ kind, subject_id }: { kind: string; subject_id: string }) => {
     try {
       const ran = await withTransaction(ctx, async (tx) => {
         let select = q(tx).selectFrom('timers').selectAll().where('kind', '=', kind).where('subject_id', '=', subject_id).where('due_at', '<=', now);
@@ -60,11 +62,24 @@ export async function runDueTimers(ctx: Ctx, handlers: Record<string, TimerHandl
       opts.logger?.error({ err, kind, subject_id }, 'timer failed; will retry');
       await q(ctx).updateTable('timers').set({ due_at: now + RETRY_MS }).where('kind', '=', kind).where('subject_id', '=', subject_id).execute();
     }
-  }
+  };
+  const width = Math.max(1, opts.concurrency ?? 1);
+  for (let i = 0; i < due.length; i += width) await Promise.all(due.slice(i, i + width).map(fire));
   return fired;
 }
 
 /** Polls for due timers every `intervalMs` until stopped; one poll at a time. */
-export function startTimerLoop(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; logger: Logger }): { stop(): Promise<void> } {
-  return repeatEvery(opts.intervalMs ?? 1000, () => runDueTimers(ctx, handlers, { logger: opts.logger }).catch((err) => opts.logger.error({ err }, 'timer poll failed')));
+export function startTimerLoop(ctx: Ctx, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; logger: Logger; concurrency?: number; onFired?: () => void }): { stop(): Promise<void> } {
+  return repeatEvery(opts.intervalMs ?? 1000, async () => {
+    try {
+      // A full batch means more are due: keep going rather than wait an interval.
+      for (;;) {
+        const fired = await runDueTimers(ctx, handlers, { logger: opts.logger, concurrency: opts.concurrency, limit: 200 });
+        if (fired > 0) opts.onFired?.();
+        if (fired < 200) break;
+      }
+    } catch (err) {
+      opts.logger.error({ err }, 'timer poll failed');
+    }
+  });
 }

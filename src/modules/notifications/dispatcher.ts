@@ -1,0 +1,290 @@
+import type { Selectable } from 'kysely';
+import type { ConfigStore } from '../../config/store.ts';
+import type { Database } from '../../db/create-db.ts';
+import type { NotificationsTable } from '../../db/schema.ts';
+import { q, withTransaction } from '../../db/transaction.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { formatDuration } from '../../lib/duration.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { systemActor, type Ctx } from '../context.ts';
+import { recordChange } from '../incidents/index.ts';
+import { raiseInternalAlert } from '../signals/index.ts';
+import { resolveDestination } from './destinations.ts';
+import type { NotificationMessage, SendResult } from './provider.ts';
+import { sendVia } from './providers/index.ts';
+import { TokenBuckets } from './token-buckets.ts';
+
+type NotificationRow = Selectable<NotificationsTable>;
+
+export interface DispatcherDeps {
+  db: Database;
+  config: ConfigStore;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+}
+
+export interface DispatcherOptions {
+  /** How often to look for due messages when nothing pokes the dispatcher. */
+  pollMs?: number;
+  /** Sends in flight on this node at once. */
+  maxInFlight?: number;
+  /** Sends in flight to one destination at once: a hanging provider holds at most this many slots. */
+  perDestination?: number;
+  /** How often finished attempts are written (one transaction for all of them). */
+  flushMs?: number;
+}
+
+/** A finished attempt, or a deferral (rate limit, destination busy) that is not an attempt. */
+type Outcome =
+  | { row: NotificationRow; type: 'attempt'; result: SendResult; at: number; latencyMs: number }
+  | { row: NotificationRow; type: 'defer'; until: number };
+
+/** A lease outlives the attempt's timeout by this much before another node may take the message. */
+const LEASE_MARGIN_MS = 15_000;
+const DEFER_BUSY_MS = 50;
+/** Retry-After is honoured up to this long. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
+ * Sends queued notifications (the transactional outbox). Claims due messages with a lease (on
+ * PostgreSQL nodes skip each other's rows), sends each through its provider concurrently with a
+ * timeout, and writes every attempt: status, latency, error, on the incident's timeline too.
+ * Failures retry with exponential backoff and full jitter until the destination's give-up time,
+ * then an internal alert says so. Each destination has its own rate limit and in-flight cap, so a
+ * failing or hanging provider never delays the others.
+ */
+export class NotificationDispatcher {
+  private readonly opts: Required<DispatcherOptions>;
+  private readonly buckets = new TokenBuckets();
+  private readonly perDestination = new Map<string, number>();
+  private inFlight = 0;
+  private outcomes: Outcome[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopped = true;
+  private sends = new Set<Promise<void>>();
+  private readonly ctx: Ctx;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    opts: DispatcherOptions = {},
+  ) {
+    this.opts = { pollMs: opts.pollMs ?? 100, maxInFlight: opts.maxInFlight ?? 64, perDestination: opts.perDestination ?? 8, flushMs: opts.flushMs ?? 20 };
+    this.ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'notifications', actor: systemActor('notifications') };
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    // SQLite has one node: leases left by a previous run of this process are stale.
+    if (this.deps.db.dialect.name === 'sqlite') {
+      await q(this.ctx).updateTable('notifications').set({ lease_owner: null, lease_until: null }).where('status', '=', 'pending').where('lease_owner', 'is not', null).execute();
+    }
+    this.schedule(0);
+  }
+
+  /** Look for due messages now (called after something was queued on this node). */
+  poke(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /** Stops claiming, waits for sends in flight and writes their attempts. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.polling;
+    await Promise.allSettled([...this.sends]);
+    await this.flush();
+  }
+
+  /** One claim-and-send pass, then waits for its sends and writes them: for tests with a manual clock. */
+  async runOnce(): Promise<number> {
+    const n = await this.claimAndSend();
+    await Promise.allSettled([...this.sends]);
+    await this.flush();
+    return n;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.polling) return this.schedule(this.opts.pollMs);
+      this.polling = this.claimAndSend()
+        .catch((err) => this.deps.logger.error({ err }, 'notifications: claim failed'))
+        .then(() => {
+          this.polling = null;
+          if (!this.stopped) this.schedule(this.opts.pollMs);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async claimAndSend(): Promise<number> {
+    const room = this.opts.maxInFlight - this.inFlight;
+    if (room <= 0) return 0;
+    const rows = await this.claim(room);
+    for (const row of rows) this.launch(row);
+    return rows.length;
+  }
+
+  private async claim(limit: number): Promise<NotificationRow[]> {
+    const now = this.deps.clock.now();
+    const leaseUntil = now + this.deps.config.current.notifications.attempt_timeout + LEASE_MARGIN_MS;
+    return withTransaction(this.ctx, async (tx) => {
+      let select = q(tx)
+        .selectFrom('notifications')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (tx.db.dialect.supportsSkipLocked) select = select.forUpdate().skipLocked();
+      const ids = (await select.execute()).map((r) => r.id);
+      if (!ids.length) return [];
+      return q(tx).updateTable('notifications').set({ lease_owner: this.deps.nodeId, lease_until: leaseUntil }).where('id', 'in', ids).returningAll().execute();
+    });
+  }
+
+  private launch(row: NotificationRow): void {
+    this.inFlight++;
+    const busy = this.perDestination.get(row.destination) ?? 0;
+    this.perDestination.set(row.destination, busy + 1);
+    const send = this.sendOne(row, busy)
+      .catch((err): Outcome => {
+        this.deps.logger.error({ err, notification: row.id }, 'notifications: send failed unexpectedly');
+        return { row, type: 'attempt', result: { ok: false, retryable: true, error: 'internal error while sending' }, at: this.deps.clock.now(), latencyMs: 0 };
+      })
+      .then((outcome) => {
+        this.inFlight--;
+        this.perDestination.set(row.destination, (this.perDestination.get(row.destination) ?? 1) - 1);
+        this.outcomes.push(outcome);
+        this.scheduleFlush();
+      });
+    this.sends.add(send);
+    void send.finally(() => this.sends.delete(send));
+  }
+
+  private async sendOne(row: NotificationRow, busy: number): Promise<Outcome> {
+    const config = this.deps.config.current;
+    const now = this.deps.clock.now();
+    let fallbackEmail: string | null = null;
+    if (row.user_handle && !config.users.some((u) => u.handle === row.user_handle)) {
+      fallbackEmail = (await q(this.ctx).selectFrom('users').select('email').where('handle', '=', row.user_handle).executeTakeFirst())?.email ?? null;
+    }
+    const resolved = resolveDestination(config, row.destination, fallbackEmail);
+    if (!resolved.ok) return { row, type: 'attempt', result: { ok: false, retryable: false, error: resolved.error }, at: now, latencyMs: 0 };
+    if (busy >= this.opts.perDestination) return { row, type: 'defer', until: now + DEFER_BUSY_MS };
+    const wait = this.buckets.take(row.destination, resolved.limits.perMinute, now);
+    if (wait > 0) return { row, type: 'defer', until: now + wait };
+    const message = JSON.parse(row.message) as NotificationMessage;
+    const started = performance.now();
+    const result = await sendVia(resolved.destination, message, { timeoutMs: config.notifications.attempt_timeout, ...(config.notifications.smtp ? { smtp: config.notifications.smtp } : {}), now: () => this.deps.clock.now() });
+    return { row, type: 'attempt', result, at: this.deps.clock.now(), latencyMs: Math.round(performance.now() - started) };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush();
+    }, this.opts.flushMs);
+    this.flushTimer.unref();
+  }
+
+  /** Writes every finished attempt and deferral in one transaction. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const batch = this.outcomes;
+      this.outcomes = [];
+      if (!batch.length) return;
+      try {
+        await withTransaction(this.ctx, async (tx) => {
+          for (const o of batch) await this.record(tx, o);
+        });
+      } catch (err) {
+        // The leases expire and the messages are sent again: receivers dedupe on the idempotency key.
+        this.deps.logger.error({ err, count: batch.length }, 'notifications: could not record attempts');
+      }
+      if (batch.some((o) => o.type === 'defer')) this.schedule(DEFER_BUSY_MS);
+    });
+    return this.flushing;
+  }
+
+  private async record(tx: Ctx, o: Outcome): Promise<void> {
+    const { row } = o;
+    if (o.type === 'defer') {
+      await q(tx).updateTable('notifications').set({ next_attempt_at: o.until, lease_owner: null, lease_until: null }).where('id', '=', row.id).where('status', '=', 'pending').execute();
+      return;
+    }
+    const config = tx.config.current;
+    const { result, at } = o;
+    const attempts = row.attempts + 1;
+    await q(tx)
+      .insertInto('notification_attempts')
+      .values({ notification_id: row.id, at, ok: result.ok ? 1 : 0, status_code: result.status ?? null, latency_ms: o.latencyMs, error: result.ok ? null : result.error.slice(0, 500), node: this.deps.nodeId })
+      .execute();
+    let status: string;
+    let next: number | null = null;
+    if (result.ok) status = 'sent';
+    else if (!result.retryable) status = 'failed';
+    else {
+      const backoff = retryDelay(attempts, config.notifications.retry.initial, config.notifications.retry.max);
+      next = at + Math.max(backoff, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+      status = next >= row.give_up_at ? 'gave_up' : 'pending';
+      if (status === 'gave_up') next = null;
+    }
+    const updated = await q(tx)
+      .updateTable('notifications')
+      .set({ status, attempts, next_attempt_at: next, lease_owner: null, lease_until: null, last_error: result.ok ? null : result.error.slice(0, 500), sent_at: result.ok ? at : null, updated_at: at })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    // Cancelled while in flight (acknowledged, resolved): the attempt is kept, the status is not changed.
+    if (Number(updated.numUpdatedRows) === 0) return;
+    const message = JSON.parse(row.message) as NotificationMessage;
+    if (row.incident_id) {
+      const number = Number(message.incident.ref.replace(/^INC-/, ''));
+      await recordChange(
+        tx,
+        { id: row.incident_id, number },
+        { kind: 'notification', body: describeAttempt(row, message, result, o.latencyMs, status, next === null ? null : next - at, attempts), data: { notification: row.id, destination: row.destination, provider: row.provider, kind: row.kind, status, attempt: attempts, ok: result.ok, status_code: result.status ?? null, latency_ms: o.latencyMs, error: result.ok ? null : result.error } },
+        { touch: false },
+      );
+    }
+    if (status === 'gave_up' || status === 'failed') await this.alertUndeliverable(tx, row, message, status, attempts, result.ok ? '' : result.error);
+  }
+
+  /** A message that will never arrive raises one of Firebreak's own alerts, per destination. */
+  private async alertUndeliverable(tx: Ctx, row: NotificationRow, message: NotificationMessage, status: string, attempts: number, error: string): Promise<void> {
+    const serviceId = message.incident.services[0] ?? tx.config.current.services[0]?.id;
+    this.deps.logger.error({ notification: row.id, destination: row.destination, status, attempts }, 'notifications: message undeliverable');
+    if (!serviceId) return;
+    await raiseInternalAlert(tx, {
+      dedupKey: `firebreak/notifications/${row.destination}`,
+      serviceId,
+      summary: `Notifications to ${row.destination} are not getting through: ${status === 'gave_up' ? `gave up after ${attempts} attempts` : 'refused'} (${error})`,
+      severity: 'P2',
+      details: { destination: row.destination, provider: row.provider, notification: row.id, incident: message.incident.ref, kind: row.kind, attempts, error },
+    });
+  }
+}
+
+/** Exponential backoff with full jitter: uniformly between half and all of min(max, initial·2^(n-1)). */
+export function retryDelay(attempt: number, initial: number, max: number, random = Math.random): number {
+  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+function describeAttempt(row: NotificationRow, message: NotificationMessage, result: SendResult, latencyMs: number, status: string, retryIn: number | null, attempt: number): string {
+  const to = row.user_handle ? `${row.user_handle} via ${row.destination.split(':')[2]} (${row.provider})` : `${row.destination.slice('channel:'.length)} (${row.provider})`;
+  const what = { page: 'Page', acknowledged: 'Acknowledgement', resolved: 'Resolution', stakeholder: 'Stakeholder notice', update: 'Update', reminder: 'Reminder', test: 'Test' }[message.kind] ?? message.kind;
+  if (result.ok) return `${what} to ${to} delivered${result.status ? ` (HTTP ${result.status}` : ' ('}${result.status ? ', ' : ''}${latencyMs} ms)`;
+  const why = `${result.status ? `HTTP ${result.status}: ` : ''}${result.error}`;
+  if (status === 'pending') return `${what} to ${to} failed (attempt ${attempt}: ${why}); retrying in ${formatDuration(retryIn ?? 0)}`;
+  if (status === 'gave_up') return `${what} to ${to} given up after ${attempt} attempts: ${why}`;
+  return `${what} to ${to} failed and will not be retried: ${why}`;
+}

@@ -1,0 +1,52 @@
+import type { Logger } from '../../lib/logger.ts';
+import type { Ctx } from '../context.ts';
+import { consumeEvents, markEventsReacted, type PendingEvent } from '../events/index.ts';
+import { q } from '../../db/transaction.ts';
+import type { EngineDeps } from './escalation-state.ts';
+import { reconcileIncident, type IncidentEvent } from './reconcile.ts';
+
+/** An event whose reaction failed this often is given up (logged as an error) so it cannot block the rest. */
+const MAX_FAILURES = 5;
+
+/**
+ * Takes a batch of incident events and reconciles each incident they touch, in one transaction.
+ * Incidents are handled in id order, so two nodes locking the same incidents cannot deadlock. If
+ * the batch fails, each event is retried alone, so one poisoned event never holds up the paging
+ * of the others. Returns how many events were taken.
+ */
+export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { logger: Logger; failures: Map<number, number>; limit?: number }): Promise<number> {
+  const react = async (tx: Ctx, events: PendingEvent[]) => {
+    const byIncident = new Map<string, IncidentEvent[]>();
+    for (const e of events) {
+      if (e.aggregate_type !== 'incident') continue;
+      const list = byIncident.get(e.aggregate_id) ?? [];
+      list.push({ id: e.id, topic: e.topic, at: e.at, payload: JSON.parse(e.payload) });
+      byIncident.set(e.aggregate_id, list);
+    }
+    for (const id of [...byIncident.keys()].sort()) await reconcileIncident(tx, engine, id, byIncident.get(id)!);
+  };
+  const limit = opts.limit ?? 200;
+  try {
+    return await consumeEvents(ctx, react, { limit });
+  } catch (err) {
+    opts.logger.error({ err }, 'on-call reactions: a batch failed; retrying its events one by one');
+    const pending = await q(ctx).selectFrom('outbox').select('id').where('reacted_at', 'is', null).orderBy('id').limit(limit).execute();
+    let taken = 0;
+    for (const { id } of pending) {
+      const eventId = Number(id);
+      try {
+        taken += await consumeEvents(ctx, react, { only: [eventId] });
+        opts.failures.delete(eventId);
+      } catch (e) {
+        const n = (opts.failures.get(eventId) ?? 0) + 1;
+        opts.failures.set(eventId, n);
+        if (n >= MAX_FAILURES) {
+          opts.logger.error({ err: e, event: eventId }, 'on-call reactions: giving up on an event that keeps failing');
+          await markEventsReacted(ctx, [eventId]);
+          opts.failures.delete(eventId);
+        } else opts.logger.warn({ err: e, event: eventId, failures: n }, 'on-call reactions: event failed; will retry');
+      }
+    }
+    return taken;
+  }
+}

@@ -1,0 +1,82 @@
+import type { ConfigStore } from '../../config/store.ts';
+import type { Database } from '../../db/create-db.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { repeatEvery } from '../../lib/repeat.ts';
+import { systemActor, type Ctx } from '../context.ts';
+import { loadSigningKey } from '../notifications/index.ts';
+import type { EngineDeps } from './escalation-state.ts';
+import { runOncallReactions } from './reactions.ts';
+import { checkEscalationLateness } from './watchdog.ts';
+
+export interface OncallWorkerDeps {
+  db: Database;
+  config: ConfigStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The engine's dependencies: the link-signing key from the database and this node's name. */
+export async function createEngine(deps: OncallWorkerDeps, nodeId: string, extra: Partial<EngineDeps> = {}): Promise<EngineDeps> {
+  return { signingKey: await loadSigningKey({ db: deps.db, clock: deps.clock }), nodeId, ...extra };
+}
+
+/**
+ * This node's share of the on-call engine: reacts to incident events (paging, stopping, stakeholder
+ * duties) as they are committed, and runs the lateness watchdog. The engine's timers run in the
+ * shared timer loop (see oncallTimerHandlers).
+ */
+export class OncallWorker {
+  private readonly ctx: Ctx;
+  private readonly failures = new Map<number, number>();
+  private loop: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+  private watchdog: { stop(): Promise<void> } | null = null;
+
+  constructor(
+    private readonly deps: OncallWorkerDeps,
+    private readonly engine: EngineDeps,
+    private readonly opts: { pollMs?: number; watchdogMs?: number; onReacted?: () => void } = {},
+  ) {
+    this.ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'oncall', actor: systemActor('escalation') };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+    this.watchdog = repeatEvery(this.opts.watchdogMs ?? 5000, () => checkEscalationLateness(this.ctx, this.deps.logger).catch((err) => this.deps.logger.error({ err }, 'escalation watchdog failed')));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.loop) clearTimeout(this.loop);
+    await this.running;
+    await this.watchdog?.stop();
+  }
+
+  /** Reacts to every waiting event now (tests drive the engine with this and a manual clock). */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await runOncallReactions(this.ctx, this.engine, { logger: this.deps.logger, failures: this.failures });
+      total += n;
+      if (n < 200) return total;
+    }
+  }
+
+  private schedule(delay: number): void {
+    this.loop = setTimeout(() => {
+      this.running = this.runOnce()
+        .then((n) => {
+          if (n > 0) this.opts.onReacted?.();
+        })
+        .catch((err) => this.deps.logger.error({ err }, 'on-call reactions failed'))
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.schedule(this.opts.pollMs ?? 100);
+        });
+    }, delay);
+    this.loop.unref();
+  }
+}

@@ -1,0 +1,45 @@
+import type { Severity } from '../../config/defaults.ts';
+import type { Ctx } from '../context.ts';
+import { acceptSignal } from './signal-queue.ts';
+
+/** The integration id Firebreak's own alerts carry (late escalations, undeliverable notifications); reserved in the config. */
+export const FIREBREAK_INTEGRATION_ID = 'firebreak';
+
+export interface InternalAlert {
+  dedupKey: string;
+  serviceId: string;
+  summary: string;
+  severity: Severity;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Raises (or, with `firing: false`, resolves) one of Firebreak's own alerts through the ingestion
+ * pipeline, like any other signal: durable in the caller's transaction, deduplicated by key.
+ */
+export async function raiseInternalAlert(ctx: Ctx, alert: InternalAlert, firing = true): Promise<void> {
+  const now = ctx.clock.now();
+  await acceptSignal(
+    ctx,
+    FIREBREAK_INTEGRATION_ID,
+    { receivedAt: now, eventAction: firing ? 'trigger' : 'resolve', dedupKey: alert.dedupKey, payload: JSON.stringify({ summary: alert.summary, details: alert.details }) },
+    firing
+      ? [
+          {
+            status: 'firing',
+            firing: {
+              dedupKey: alert.dedupKey,
+              serviceId: alert.serviceId,
+              summary: alert.summary,
+              source: 'firebreak',
+              sourceSeverity: 'error',
+              severity: alert.severity,
+              detectedAt: now,
+              details: alert.details,
+              labels: { firebreak: 'internal' },
+            },
+          },
+        ]
+      : [{ status: 'resolved', dedupKey: alert.dedupKey, serviceId: alert.serviceId }],
+  );
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { systemActor } from '../../src/modules/context.ts';
+import { assignRole, changeSeverity, createIncident, getIncidentTimeline, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { deliveries, oncallFixture, type OncallFixture } from './oncall-kit.ts';
+
+const MIN = 60_000;
+
+for (const { name: dialect, skip } of DIALECTS) {
+  describe(`escalation (${dialect})`, { skip }, () => {
+    let f: OncallFixture;
+    before(async () => {
+      f = await oncallFixture(dialect, import.meta.url);
+    });
+    after(() => f?.close());
+    beforeEach(async () => {
+      // Each case starts with nothing open and nothing received.
+      const open = await f.env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
+      for (const { id } of open) await transitionIncident(f.env.ctx(), id, 'resolve');
+      await f.node.settle();
+      f.requests.length = 0;
+      f.env.clock.advance(MIN);
+    });
+
+    const declare = (severity: 'P0' | 'P1' | 'P2' | 'P3', services = ['database']) =>
+      createIncident(f.env.ctx(f.env.users.responder.actor), { title: `${severity} on ${services.join(', ')}`, severity, services });
+    const received = (ref: string) => deliveries(f.requests).filter((d) => d.ref === ref);
+    const timeline = async (ref: string) => getIncidentTimeline(f.env.ctx(), ref);
+
+    it('pages the primary at once, tells executives for a P0, and escalates after the 2-minute ack target', async () => {
+      const inc = await declare('P0');
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).map((d) => `${d.event}:${d.to}`).sort(), ['page:alice', 'stakeholder:ceo']);
+      f.env.clock.advance(2 * MIN - 1000);
+      await f.node.settle();
+      assert.equal(received(inc.ref).filter((d) => d.event === 'page').length, 1, 'nothing more before the ack target');
+      f.env.clock.advance(1000);
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.level === 2).map((d) => d.to).sort(), ['bob', 'mgr']);
+      const entries = await timeline(inc.ref);
+      const steps = entries.filter((e) => e.kind === 'escalation');
+      assert.equal(steps.length, 2);
+      assert.match(steps[0].body, /level 1: alice \(on call for Primary\) via hook.*next: level 2 in 2m/);
+      assert.match(steps[1].body, /level 2: bob \(on call for Secondary\) via hook; mgr \(named in the escalation policy\)/);
+      assert.ok(entries.some((e) => e.kind === 'notification' && /Page to alice via hook \(webhook\) delivered \(HTTP 200/.test(e.body)));
+      assert.ok(entries.some((e) => e.kind === 'stakeholders_notified' && /Executives told \(P0\)/.test(e.body)));
+    });
+
+    it('stops escalating when acknowledged, and a resolve cancels everything pending', async () => {
+      const inc = await declare('P1');
+      await f.node.settle();
+      await transitionIncident(f.env.ctx(f.env.users.responder.actor), inc.ref, 'acknowledge');
+      await f.node.settle();
+      f.env.clock.advance(60 * MIN);
+      await f.node.settle();
+      const pages = received(inc.ref).filter((d) => d.event === 'page');
+      assert.deepEqual(pages.map((d) => d.to), ['alice'], 'only level 1 was paged');
+      const stopped = (await timeline(inc.ref)).find((e) => e.kind === 'escalation_stopped');
+      assert.match(stopped!.body, /acknowledged by responder-user/);
+      assert.equal(await pendingTimers(f, inc.id, 'oncall.escalate'), 0);
+      // The reminder is still armed while open; resolving cancels it.
+      assert.equal(await pendingTimers(f, inc.id, 'oncall.reminder'), 1);
+      await transitionIncident(f.env.ctx(), inc.ref, 'resolve');
+      await f.node.settle();
+      assert.equal(await pendingTimers(f, inc.id, 'oncall.reminder'), 0);
+      assert.equal((await escalationRow(f, inc.id)).state, 'resolved');
+    });
+
+    it('walks every level, repeats the policy, then stops; the paged channel hears the resolve', async () => {
+      const inc = await declare('P1'); // ack target 5m: level 1 waits 5m, level 2 10m, level 3 5m
+      await f.node.settle();
+      for (const wait of [5, 10, 5, 5, 10]) {
+        f.env.clock.advance(wait * MIN);
+        await f.node.settle();
+      }
+      const pages = received(inc.ref).filter((d) => d.event === 'page').map((d) => `${d.level}:${d.to}`);
+      assert.deepEqual([...pages].sort(), ['1:alice', '1:alice', '2:bob', '2:bob', '2:mgr', '2:mgr', '3:ops', '3:ops']);
+      assert.equal(new Set(received(inc.ref).map((d) => d.key)).size, received(inc.ref).length, 'every message has its own idempotency key');
+      assert.equal((await escalationRow(f, inc.id)).state, 'exhausted');
+      f.env.clock.advance(60 * MIN);
+      await f.node.settle();
+      assert.equal(received(inc.ref).filter((d) => d.event === 'page').length, 8, 'nothing after the last round');
+      await transitionIncident(f.env.ctx(), inc.ref, 'resolve');
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'resolved').map((d) => d.to), ['ops']);
+    });
+
+    it('P3 pages the first level only and never escalates', async () => {
+      const inc = await declare('P3');
+      await f.node.settle();
+      f.env.clock.advance(5 * 60 * MIN);
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'page').map((d) => d.to), ['alice']);
+      const step = (await timeline(inc.ref)).find((e) => e.kind === 'escalation');
+      assert.match(step!.body, /P3 does not escalate beyond the first level/);
+    });
+
+    it('a P2 raised to P1 tells the executives at once and the director 30 minutes later', async () => {
+      const inc = await declare('P2');
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'stakeholder').map((d) => d.to), []);
+      await changeSeverity(f.env.ctx(f.env.users.responder.actor), inc.ref, { severity: 'P1', reason: 'more users affected' });
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'stakeholder').map((d) => d.to), ['ceo']);
+      f.env.clock.advance(30 * MIN);
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'stakeholder').map((d) => d.to).sort(), ['ceo', 'dir']);
+    });
+
+    it('reminds the commander when no stakeholder update was posted for the cadence, and passes updates on', async () => {
+      const inc = await declare('P1');
+      await assignRole(f.env.ctx(f.env.users.responder.actor), inc.ref, { role: 'commander', user: 'bob' });
+      await transitionIncident(f.env.ctx(f.env.users.responder.actor), inc.ref, 'acknowledge');
+      await f.node.settle();
+      f.env.clock.advance(30 * MIN);
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'reminder').map((d) => d.to), ['bob']);
+      const reminder = (await timeline(inc.ref)).find((e) => e.kind === 'update_reminder');
+      assert.match(reminder!.body, /No stakeholder update has been posted on INC-\d+ for 30m \(the P1 cadence\)/);
+      // An update goes to the groups told so far (executives at once, the director at 30 minutes),
+      // and the next reminder is a full cadence after it.
+      await postUpdate(f, inc.ref, 'Failover to the replica is under way.');
+      await f.node.settle();
+      const updates = f.requests.filter((r) => JSON.parse(r.body).event === 'update');
+      assert.deepEqual(updates.map((r) => r.path.split('/').pop()).sort(), ['ceo', 'dir']);
+      assert.equal(JSON.parse(updates[0].body).body, 'Failover to the replica is under way.');
+      f.env.clock.advance(29 * MIN);
+      await f.node.settle();
+      assert.equal(received(inc.ref).filter((d) => d.event === 'reminder').length, 1);
+      f.env.clock.advance(MIN);
+      await f.node.settle();
+      assert.equal(received(inc.ref).filter((d) => d.event === 'reminder').length, 2);
+    });
+
+    it('an incident on a service without a policy says that nobody is paged', async () => {
+      const saved = f.env.config.current;
+      f.env.config.current = { ...saved, escalation_policies: [] };
+      try {
+        const inc = await declare('P1', ['docs']);
+        await f.node.settle();
+        const note = (await timeline(inc.ref)).find((e) => e.kind === 'escalation');
+        assert.match(note!.body, /No escalation policy applies to docs: nobody is paged/);
+        assert.equal(received(inc.ref).filter((d) => d.event === 'page').length, 0);
+      } finally {
+        f.env.config.current = saved;
+      }
+    });
+  });
+}
+
+async function pendingTimers(f: OncallFixture, incidentId: string, kind: string): Promise<number> {
+  const rows = await f.env.db.kysely.selectFrom('timers').select('subject_id').where('kind', '=', kind).where('subject_id', '=', incidentId).execute();
+  return rows.length;
+}
+
+async function escalationRow(f: OncallFixture, incidentId: string) {
+  return f.env.db.kysely.selectFrom('escalations').selectAll().where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
+}
+
+async function postUpdate(f: OncallFixture, ref: string, body: string): Promise<void> {
+  const { postStakeholderUpdate } = await import('../../src/modules/incidents/index.ts');
+  await postStakeholderUpdate(f.env.ctx({ ...systemActor('x'), type: 'user', userId: f.env.users.responder.id, name: 'responder-user', role: 'responder' }), ref, { body });
+}
