@@ -34,6 +34,9 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { userRoutes } from './routes/users.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { escalationRoutes } from './routes/escalation.ts';
+import { actionLinkRoutes } from './routes/action-links.ts';
 
 export interface AppDeps {
   db: Database;
@@ -121,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...signalRoutes(),
     ...alertRoutes(),
     ...monitorRoutes(runner),
+    ...scheduleRoutes(),
+    ...escalationRoutes(),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
@@ -139,6 +144,13 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     for (const route of pings) register(scope, deps, route);
+  });
+  // One-click links: the confirmation page's form posts application/x-www-form-urlencoded.
+  const links = actionLinkRoutes();
+  routes.push(...links);
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+    for (const route of links) register(scope, deps, route);
   });
   return { app, routes };
 }
