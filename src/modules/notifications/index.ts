@@ -5,3 +5,5 @@ export { loadSigningKey } from './signing-key.ts';
 export { signLink, verifyLink, LINK_ACTIONS, type LinkAction, type LinkClaims, type LinkCheck } from './action-links.ts';
 export type { NotificationMessage, MessageKind, SendResult, SendDestination } from './provider.ts';
 export { NotificationDispatcher, retryDelay, type DispatcherOptions } from './dispatcher.ts';
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'gave_up', 'cancelled'] as const;
+export { testChannel } from './test-channel.ts';

@@ -4,3 +4,5 @@ export { ONCALL_TIMER_KINDS, ESCALATE_TIMER, STAKEHOLDER_TIMER, REMINDER_TIMER, 
 export { checkEscalationLateness, LATE_ALERT_KEY, LATE_STEP_MS } from './watchdog.ts';
 export { whoIsOnCall, onCallSegments, loadOverrides } from './on-call.ts';
 export { resolveTargets } from './recipients.ts';
+export { escalateNow, reassignIncident, rebindEscalation, escalateInput, reassignInput } from './escalation-verbs.ts';
+export { getEscalation, listNotifications, listNotificationsQuery, listEscalationPolicies, listChannels, requestEngine } from './escalation-views.ts';
