@@ -7,7 +7,8 @@
  * concurrency. Each measurement runs 3 times and the median of each figure is reported.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { apiCall, benchApiToken } from './lib/api-client.ts';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -178,35 +179,8 @@ async function copyTemplateToPostgres(templateDir: string, url: string): Promise
 // ─── HTTP client: node:http with a keep-alive pool of CONCURRENCY sockets ─────────────────────
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
-
-function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      { method, agent, headers: { accept: 'application/json', ...headers, ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) }, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/** Signs in as the bootstrap admin and creates an API token through the API itself. */
-async function apiToken(base: string): Promise<string> {
-  const login = await call(base, 'POST', '/api/v1/auth/login', {}, { handle: 'admin', password: BENCH_ADMIN_PASSWORD });
-  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.body}`);
-  const cookie = String(login.headers['set-cookie']).split(';')[0];
-  const created = await call(base, 'POST', '/api/v1/tokens', { cookie }, { name: 'bench', scopes: ['read', 'write'] });
-  if (created.status !== 201) throw new Error(`token create failed: ${created.status} ${created.body}`);
-  return JSON.parse(created.body).token;
-}
+const call = (base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) => apiCall(agent, base, method, path, headers, body);
+const apiToken = (base: string) => benchApiToken(agent, base);
 
 /** Runs `total` jobs with CONCURRENCY workers; returns per-job latencies (ms) and wall time. */
 async function runPool(total: number, job: (i: number) => Promise<void>, concurrency = CONCURRENCY): Promise<{ latencies: number[]; wallMs: number }> {

@@ -24,6 +24,8 @@ export const REDACT_PATHS = [
  */
 export function redactKeyInUrl(url: string): string {
   url = url.replace(/^(\/ping\/)[^/?#]*/i, '$1[redacted]');
+  // One-click links: the path is the credential.
+  url = url.replace(/^(\/a\/)[^?#]*/i, '$1[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const query = url
@@ -38,7 +40,9 @@ export function redactKeyInUrl(url: string): string {
       } catch {
         name = rawName;
       }
-      return name.trim().toLowerCase() === 'key' ? `${rawName}=[redacted]` : part;
+      // `key` for integrations, `token` for calendar feeds.
+      const lower = name.trim().toLowerCase();
+      return lower === 'key' || lower === 'token' ? `${rawName}=[redacted]` : part;
     })
     .join('&');
   return `${url.slice(0, q)}?${query}`;

@@ -114,6 +114,8 @@ describe('json paths', () => {
     assert.equal(redactKeyInUrl('/api/v1/integrations/x/webhook?key=secret&a=1'), '/api/v1/integrations/x/webhook?key=[redacted]&a=1');
     assert.equal(redactKeyInUrl('/x?a=1&KEY=secret'), '/x?a=1&KEY=[redacted]');
     assert.equal(redactKeyInUrl('/x?k%65y=secret'), '/x?k%65y=[redacted]');
+    assert.equal(redactKeyInUrl('/ical/schedules/db.ics?token=secret'), '/ical/schedules/db.ics?token=[redacted]');
+    assert.equal(redactKeyInUrl('/a/eyJpIjoi.c2lnbmF0dXJl?x=1'), '/a/[redacted]?x=1');
     assert.equal(redactKeyInUrl('/x?key'), '/x?key=[redacted]');
     assert.equal(redactKeyInUrl('/x?monkey=1'), '/x?monkey=1');
     assert.equal(redactKeyInUrl('/x'), '/x');

@@ -8,6 +8,10 @@ import type { Role } from '../../src/modules/context.ts';
 import { createSilence } from '../../src/modules/silences/index.ts';
 import { createMaintenanceWindow } from '../../src/modules/maintenance/index.ts';
 import { insertSignal } from '../../src/modules/signals/repository.ts';
+import { syncConfiguredUsers } from '../../src/modules/auth/index.ts';
+import { createOverride, feedToken, whoIsOnCall } from '../../src/modules/oncall/index.ts';
+import { createIncident, findIncidentRow } from '../../src/modules/incidents/index.ts';
+import { loadSigningKey, signLink, type LinkAction } from '../../src/modules/notifications/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -34,6 +38,8 @@ const RANK: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
 interface Fixture {
   params?: Record<string, string>;
   body?: unknown;
+  /** The whole path, for routes whose parameter is not a `:name` (the one-click links' wildcard). */
+  url?: string;
 }
 
 /** Plausible values for path parameters by name; anything unknown still gets a value. */
@@ -81,6 +87,33 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/maintenance-windows': () => ({ body: { title: `Matrix window ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' } }),
   'GET /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
   'DELETE /api/v1/maintenance-windows/:id': async (env) => ({ params: { id: (await matrixWindow(env)).id } }),
+  // One-click links are public, but only a valid link gets past the page that refuses the rest (403):
+  // a fresh link to responder-user per caller; the POST acts on an incident of its own each time.
+  'GET /a/*': async (env) => ({ url: await matrixLink(env, (await findIncidentRow(env.ctx(), 'INC-1')).id, 'acknowledge') }),
+  'POST /a/*': async (env) => ({ url: await matrixLink(env, (await createIncident(env.ctx(), { title: `Matrix link target ${++seq}`, severity: 'P3' })).id, 'acknowledge') }),
+  // Schedules: the example's database-primary; overrides and swaps name people in the database.
+  'GET /api/v1/schedules/:id': () => onSchedule(),
+  'GET /api/v1/schedules/:id/on-call': () => onSchedule(),
+  'GET /api/v1/schedules/:id/shifts': () => onSchedule(),
+  'GET /api/v1/schedules/:id/overrides': () => onSchedule(),
+  'GET /api/v1/schedules/:id/calendar.ics': () => onSchedule(),
+  'GET /api/v1/schedules/:id/calendar-feed': () => onSchedule(),
+  'POST /api/v1/schedules/:id/overrides': (env) => ({ ...onSchedule(), body: matrixOverride(env) }),
+  'DELETE /api/v1/schedules/:id/overrides/:overrideId': async (env) => ({
+    params: { id: 'database-primary', overrideId: (await createOverride(env.ctx(env.users.admin.actor), 'database-primary', matrixOverride(env))).id },
+  }),
+  // Whoever is on call at a distinct hour per caller hands that half hour to responder-user.
+  'POST /api/v1/schedules/:id/swaps': async (env) => {
+    await syncConfiguredUsers({ db: env.db, config: env.config, clock: env.clock, requestId: 'matrix' });
+    const start = env.clock.now() + ++seq * 3_600_000;
+    const schedule = env.config.current.schedules.find((s) => s.id === 'database-secondary')!;
+    const holder = (await whoIsOnCall(env.ctx(), schedule, start))!.user;
+    const a_shift = { start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString() };
+    return { params: { id: schedule.id }, body: { user_a: holder, user_b: 'responder-user', a_shift, reason: 'matrix swap' } };
+  },
+  // The secret feed URLs, with their real tokens.
+  'GET /ical/schedules/:id.ics': async (env) => ({ url: `/ical/schedules/database-primary.ics?token=${await feedToken(env.ctx(), { type: 'schedule', id: 'database-primary' })}` }),
+  'GET /ical/users/:handle.ics': async (env) => ({ url: `/ical/users/viewer-user.ics?token=${await feedToken(env.ctx(), { type: 'user', handle: 'viewer-user' })}` }),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -100,6 +133,11 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
 /** A window far in the future, so it suppresses nothing any test sends. */
 const matrixWindow = (env: TestEnv) =>
   createMaintenanceWindow(env.ctx(env.users.admin.actor), { title: `Matrix ${++seq}`, services: ['docs'], starts_at: '2099-01-01T01:00', ends_at: '2099-01-01T02:00' });
+const matrixLink = async (env: TestEnv, incidentId: string, action: LinkAction) =>
+  `/a/${signLink(await loadSigningKey(env.ctx()), { i: incidentId, a: action, u: 'responder-user', e: env.clock.now() + 3_600_000, n: `matrix/${++seq}/${action}` })}`;
+const onSchedule = () => ({ params: { id: 'database-primary' } });
+/** An hour of responder-user on call from now. */
+const matrixOverride = (env: TestEnv) => ({ user: 'responder-user', start: new Date(env.clock.now()).toISOString(), end: new Date(env.clock.now() + 3_600_000).toISOString(), reason: `matrix ${++seq}` });
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});
 
 const errorCode = (body: string): string | undefined => {
@@ -189,7 +227,7 @@ for (const { name, skip } of DIALECTS) {
           for (const caller of CALLERS) {
             const fixture = await (FIXTURES[key(route)] ?? defaultFixture)(env);
             const params = Object.fromEntries(paramNames(route.url).map((p) => [p, fixture.params?.[p] ?? DEFAULT_PARAMS[p] ?? 'x']));
-            const url = fillUrl(route.url, params);
+            const url = fixture.url ?? fillUrl(route.url, params);
             const body = route.body ? (fixture.body ?? {}) : undefined;
             const headers = await headersFor(caller);
             const methods = route.method === 'GET' ? (['GET', 'HEAD'] as const) : [route.method];

@@ -27,7 +27,7 @@ export interface DispatcherDeps {
 export interface DispatcherOptions {
   /** How often to look for due messages when nothing pokes the dispatcher. */
   pollMs?: number;
-  /** Sends in flight on this node at once. */
+  /** Messages held on this node at once (sending or waiting for their destination). */
   maxInFlight?: number;
   /** Sends in flight to one destination at once: a hanging provider holds at most this many slots. */
   perDestination?: number;
@@ -35,14 +35,15 @@ export interface DispatcherOptions {
   flushMs?: number;
 }
 
-/** A finished attempt, or a deferral (rate limit, destination busy) that is not an attempt. */
+/** A finished attempt, or a deferral (the destination's rate limit) that is not an attempt. */
 type Outcome =
   | { row: NotificationRow; type: 'attempt'; result: SendResult; at: number; latencyMs: number }
   | { row: NotificationRow; type: 'defer'; until: number };
 
-/** A lease outlives the attempt's timeout by this much before another node may take the message. */
+/** A lease outlives the attempts it may wait behind by this much before another node may take the message. */
 const LEASE_MARGIN_MS = 15_000;
-const DEFER_BUSY_MS = 50;
+/** A claim takes at most this many sends' worth per destination, so one busy destination cannot fill it. */
+const CLAIM_ROUNDS = 4;
 /** Retry-After is honoured up to this long. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
@@ -57,7 +58,8 @@ const MAX_RETRY_AFTER_MS = 60 * 60_000;
 export class NotificationDispatcher {
   private readonly opts: Required<DispatcherOptions>;
   private readonly buckets = new TokenBuckets();
-  private readonly perDestination = new Map<string, number>();
+  /** Per destination: sends in flight and the claimed messages waiting for a slot. */
+  private readonly destinations = new Map<string, { busy: number; waiting: NotificationRow[] }>();
   private inFlight = 0;
   private outcomes: Outcome[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -72,7 +74,7 @@ export class NotificationDispatcher {
     private readonly deps: DispatcherDeps,
     opts: DispatcherOptions = {},
   ) {
-    this.opts = { pollMs: opts.pollMs ?? 100, maxInFlight: opts.maxInFlight ?? 64, perDestination: opts.perDestination ?? 8, flushMs: opts.flushMs ?? 20 };
+    this.opts = { pollMs: opts.pollMs ?? 100, maxInFlight: opts.maxInFlight ?? 256, perDestination: opts.perDestination ?? 16, flushMs: opts.flushMs ?? 20 };
     this.ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'notifications', actor: systemActor('notifications') };
   }
 
@@ -102,7 +104,7 @@ export class NotificationDispatcher {
   /** One claim-and-send pass, then waits for its sends and writes them: for tests with a manual clock. */
   async runOnce(): Promise<number> {
     const n = await this.claimAndSend();
-    await Promise.allSettled([...this.sends]);
+    while (this.sends.size) await Promise.allSettled([...this.sends]);
     await this.flush();
     return n;
   }
@@ -126,22 +128,33 @@ export class NotificationDispatcher {
     const room = this.opts.maxInFlight - this.inFlight;
     if (room <= 0) return 0;
     const rows = await this.claim(room);
-    for (const row of rows) this.launch(row);
+    for (const row of rows) this.enqueue(row);
     return rows.length;
   }
 
+  /**
+   * Leases due messages, oldest first, but at most CLAIM_ROUNDS × perDestination per destination
+   * (a window over each destination's queue), so a destination with a thousand waiting messages
+   * cannot crowd the others out of a claim.
+   */
   private async claim(limit: number): Promise<NotificationRow[]> {
     const now = this.deps.clock.now();
-    const leaseUntil = now + this.deps.config.current.notifications.attempt_timeout + LEASE_MARGIN_MS;
+    const perDestination = this.opts.perDestination * CLAIM_ROUNDS;
+    // Waiting behind up to CLAIM_ROUNDS attempts of its destination, each bounded by the timeout.
+    const leaseUntil = now + (CLAIM_ROUNDS + 1) * this.deps.config.current.notifications.attempt_timeout + LEASE_MARGIN_MS;
     return withTransaction(this.ctx, async (tx) => {
-      let select = q(tx)
+      const due = q(tx)
         .selectFrom('notifications')
-        .select('id')
+        .select((eb) => ['id', 'next_attempt_at', eb.fn.agg<number>('row_number', []).over((ob) => ob.partitionBy('destination').orderBy('next_attempt_at').orderBy('id')).as('place')])
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .orderBy('next_attempt_at')
-        .limit(limit);
+        .as('due');
+      let select = q(tx)
+        .selectFrom('notifications')
+        .select('id')
+        .where('id', 'in', q(tx).selectFrom(due).select('due.id').where('due.place', '<=', perDestination).orderBy('due.next_attempt_at').limit(limit))
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
       if (tx.db.dialect.supportsSkipLocked) select = select.forUpdate().skipLocked();
       const ids = (await select.execute()).map((r) => r.id);
       if (!ids.length) return [];
@@ -149,18 +162,28 @@ export class NotificationDispatcher {
     });
   }
 
-  private launch(row: NotificationRow): void {
+  /** Holds a claimed message for its destination: sent now when a slot is free, else next in line. */
+  private enqueue(row: NotificationRow): void {
     this.inFlight++;
-    const busy = this.perDestination.get(row.destination) ?? 0;
-    this.perDestination.set(row.destination, busy + 1);
-    const send = this.sendOne(row, busy)
+    const d = this.destinations.get(row.destination) ?? { busy: 0, waiting: [] };
+    this.destinations.set(row.destination, d);
+    if (d.busy < this.opts.perDestination) this.launch(row, d);
+    else d.waiting.push(row);
+  }
+
+  private launch(row: NotificationRow, d: { busy: number; waiting: NotificationRow[] }): void {
+    d.busy++;
+    const send = this.sendOne(row)
       .catch((err): Outcome => {
         this.deps.logger.error({ err, notification: row.id }, 'notifications: send failed unexpectedly');
         return { row, type: 'attempt', result: { ok: false, retryable: true, error: 'internal error while sending' }, at: this.deps.clock.now(), latencyMs: 0 };
       })
       .then((outcome) => {
         this.inFlight--;
-        this.perDestination.set(row.destination, (this.perDestination.get(row.destination) ?? 1) - 1);
+        d.busy--;
+        const next = d.waiting.shift();
+        if (next) this.launch(next, d);
+        else if (d.busy === 0) this.destinations.delete(row.destination);
         this.outcomes.push(outcome);
         this.scheduleFlush();
       });
@@ -168,7 +191,7 @@ export class NotificationDispatcher {
     void send.finally(() => this.sends.delete(send));
   }
 
-  private async sendOne(row: NotificationRow, busy: number): Promise<Outcome> {
+  private async sendOne(row: NotificationRow): Promise<Outcome> {
     const config = this.deps.config.current;
     const now = this.deps.clock.now();
     let fallbackEmail: string | null = null;
@@ -177,7 +200,6 @@ export class NotificationDispatcher {
     }
     const resolved = resolveDestination(config, row.destination, fallbackEmail);
     if (!resolved.ok) return { row, type: 'attempt', result: { ok: false, retryable: false, error: resolved.error }, at: now, latencyMs: 0 };
-    if (busy >= this.opts.perDestination) return { row, type: 'defer', until: now + DEFER_BUSY_MS };
     const wait = this.buckets.take(row.destination, resolved.limits.perMinute, now);
     if (wait > 0) return { row, type: 'defer', until: now + wait };
     const message = JSON.parse(row.message) as NotificationMessage;
@@ -209,7 +231,8 @@ export class NotificationDispatcher {
         // The leases expire and the messages are sent again: receivers dedupe on the idempotency key.
         this.deps.logger.error({ err, count: batch.length }, 'notifications: could not record attempts');
       }
-      if (batch.some((o) => o.type === 'defer')) this.schedule(DEFER_BUSY_MS);
+      // Room again, and what is left may already be due: look now rather than at the next poll.
+      if (!this.stopped) this.schedule(0);
     });
     return this.flushing;
   }

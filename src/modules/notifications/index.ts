@@ -7,3 +7,5 @@ export type { NotificationMessage, MessageKind, SendResult, SendDestination } fr
 export { NotificationDispatcher, retryDelay, type DispatcherOptions } from './dispatcher.ts';
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'gave_up', 'cancelled'] as const;
 export { testChannel } from './test-channel.ts';
+export { inspectLink, actOnLink, recordLinkRefusal, refusalReason, LINK_NOTE, type LinkOutcome, type LinkIncident, type RefusalReason } from './act-on-link.ts';
+export { renderLinkPage, crossSitePage, LINK_PAGE_HEADERS, type LinkPage } from './link-pages.ts';

@@ -6,3 +6,31 @@ export { whoIsOnCall, onCallSegments, loadOverrides } from './on-call.ts';
 export { resolveTargets } from './recipients.ts';
 export { escalateNow, reassignIncident, rebindEscalation, escalateInput, reassignInput } from './escalation-verbs.ts';
 export { getEscalation, listNotifications, listNotificationsQuery, listEscalationPolicies, listChannels, requestEngine } from './escalation-views.ts';
+export { listSchedules, getSchedule, scheduleOnCall, scheduleShifts, everyoneOnCall, userShifts } from './schedule-views.ts';
+export { createOverride, swapShifts, cancelOverride, listOverrides } from './overrides.ts';
+export { calendarFeedUrl, scheduleCalendar, userCalendar, publicScheduleCalendar, publicUserCalendar, feedToken, feedPath, CALENDAR_FEED_KEY, type FeedSubject } from './calendar-feeds.ts';
+export {
+  createOverrideInput,
+  swapInput,
+  atQuery,
+  rangeQuery,
+  shiftsQuery,
+  overridesQuery,
+  feedQuery,
+  scheduleIdParams,
+  overrideParams,
+  userHandleParams,
+  scheduleView,
+  scheduleListView,
+  scheduleOnCallView,
+  shiftsView,
+  everyoneOnCallView,
+  userShiftsView,
+  overrideView,
+  overrideListView,
+  swapView,
+  feedUrlView,
+  parseIsoInstant,
+  type OverrideView,
+  type ScheduleView,
+} from './schedule-schemas.ts';

@@ -76,7 +76,9 @@ export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId:
     esc = { ...esc, state: 'acknowledged' };
   }
   if (incident.state !== 'triggered' && (esc.state === 'active' || esc.state === 'exhausted')) {
-    const ack = events.find((e) => e.topic !== 'incident.created' && e.topic !== 'incident.renotify' && e.topic !== 'incident.stakeholder_update');
+    // Whoever moved it out of `triggered` (acknowledge, or straight to investigating, …).
+    const STATE_TOPICS = ['incident.acknowledged', 'incident.investigating', 'incident.identified', 'incident.monitoring'];
+    const ack = events.find((e) => STATE_TOPICS.includes(e.topic));
     await stopOnAcknowledge(tx, engine, incident, ack?.payload.actor?.name ?? 'a responder');
     esc = { ...esc, state: 'acknowledged' };
   }
