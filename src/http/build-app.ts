@@ -35,6 +35,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { userRoutes } from './routes/users.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { oncallMetricsText } from '../modules/oncall/index.ts';
 import { escalationRoutes } from './routes/escalation.ts';
 import { actionLinkRoutes } from './routes/action-links.ts';
 
@@ -107,7 +108,10 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...healthRoutes(deps, {
       metricsText: async () => ({
         contentType: metrics.registry.contentType,
-        body: (await metrics.registry.metrics()) + (await probeMetricsText({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'metrics', actor: systemActor('metrics') }, runner)),
+        body: await (async () => {
+          const ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'metrics', actor: systemActor('metrics') };
+          return (await metrics.registry.metrics()) + (await probeMetricsText(ctx, runner)) + (await oncallMetricsText(ctx));
+        })(),
       }),
       openapi: () => buildOpenApi(routes, deps.version),
     }),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { systemActor } from '../../src/modules/context.ts';
-import { assignRole, changeSeverity, createIncident, getIncidentTimeline, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { assignRole, changeSeverity, createIncident, getIncidentTimeline, recordChange, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { escalateNow, reassignIncident, rebindEscalation } from '../../src/modules/oncall/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { deliveries, oncallFixture, type OncallFixture } from './oncall-kit.ts';
 
@@ -131,6 +132,74 @@ for (const { name: dialect, skip } of DIALECTS) {
       f.env.clock.advance(MIN);
       await f.node.settle();
       assert.equal(received(inc.ref).filter((d) => d.event === 'reminder').length, 2);
+    });
+
+    it('a responder escalates by hand (acknowledged or not) and reassigns, which stops the automatic escalation', async () => {
+      const responder = f.env.ctx(f.env.users.responder.actor);
+      const inc = await declare('P1');
+      await f.node.settle();
+      await transitionIncident(responder, inc.ref, 'acknowledge');
+      await f.node.settle();
+      assert.deepEqual(await escalateNow(responder, f.node.engine, inc.ref, { note: 'need the database team' }), { level: 2, step: 'manual-1' });
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.level === 2).map((d) => d.to).sort(), ['bob', 'mgr']);
+      assert.deepEqual(await escalateNow(responder, f.node.engine, inc.ref), { level: 3, step: 'manual-2' });
+      assert.deepEqual(await escalateNow(responder, f.node.engine, inc.ref), { level: 3, step: 'manual-3' }, 'past the last level: the last level again');
+      await f.node.settle();
+      const manual = (await timeline(inc.ref)).filter((e) => e.kind === 'escalation' && /by hand/.test(e.body));
+      assert.match(manual[0].body, /Escalated by hand to level 2 by responder-user \(need the database team\)/);
+
+      const other = await declare('P1');
+      await f.node.settle();
+      await reassignIncident(responder, f.node.engine, other.ref, { user: 'dir', note: 'director takes it' });
+      await f.node.settle();
+      assert.deepEqual(received(other.ref).filter((d) => d.event === 'page').map((d) => d.to).sort(), ['alice', 'dir']);
+      assert.equal((await escalationRow(f, other.id)).state, 'reassigned');
+      f.env.clock.advance(60 * MIN);
+      await f.node.settle();
+      assert.deepEqual(received(other.ref).filter((d) => d.event === 'page').map((d) => d.to).sort(), ['alice', 'dir'], 'no automatic step after a reassignment');
+      await assert.rejects(reassignIncident(responder, f.node.engine, other.ref, { user: 'nobody-here' }), { code: 'NOT_FOUND' });
+      await assert.rejects(reassignIncident(responder, f.node.engine, other.ref, { user: 'alice', schedule: 'primary' } as never), { name: 'ZodError' });
+      await transitionIncident(responder, other.ref, 'resolve');
+      await assert.rejects(escalateNow(responder, f.node.engine, other.ref), { code: 'INVALID_TRANSITION' });
+      await assert.rejects(escalateNow(f.env.ctx(f.env.users.viewer.actor), f.node.engine, inc.ref), { code: 'FORBIDDEN' });
+    });
+
+    it('policy edits apply to new incidents; an open incident is re-bound on request', async () => {
+      const saved = f.env.config.current;
+      const inc = await declare('P0');
+      await f.node.settle();
+      f.env.config.current = { ...saved, escalation_policies: [{ ...saved.escalation_policies[0], levels: [{ notify: [{ user: 'dir' }], timeout: 60_000 }] }] };
+      try {
+        f.env.clock.advance(2 * MIN);
+        await f.node.settle();
+        assert.deepEqual(received(inc.ref).filter((d) => d.level === 2).map((d) => d.to).sort(), ['bob', 'mgr'], 'the bound policy still runs');
+        await rebindEscalation(f.env.ctx(f.env.users.responder.actor), inc.ref);
+        const fresh = await declare('P0');
+        await f.node.settle();
+        assert.deepEqual(received(fresh.ref).filter((d) => d.event === 'page').map((d) => d.to), ['dir'], 'a new incident gets the new policy');
+        const entry = (await timeline(inc.ref)).find((e) => e.kind === 'escalation_rebound');
+        assert.match(entry!.body, /re-bound to the current policy "Test policy" \(1 level, repeat 1\)/);
+        // The pending step (level 3, past the new policy's single level) becomes the next round's first level.
+        f.env.clock.advance(10 * MIN);
+        await f.node.settle();
+        assert.ok(received(inc.ref).some((d) => d.event === 'page' && d.to === 'dir'));
+      } finally {
+        f.env.config.current = saved;
+      }
+    });
+
+    it('a new alert on an acknowledged incident re-notifies its responders when configured', async () => {
+      const inc = await declare('P1');
+      await f.node.settle();
+      await transitionIncident(f.env.ctx(f.env.users.responder.actor), inc.ref, 'acknowledge');
+      await f.node.settle();
+      // What correlate.ts records when correlation.renotify_acknowledged is on.
+      await recordChange(f.env.ctx(systemActor('signals')), inc, { kind: 'renotify', body: 'New alert on an incident already being handled', data: {} });
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'page').map((d) => d.to), ['alice', 'alice']);
+      const steps = await f.env.db.kysely.selectFrom('escalation_steps').select('step_key').where('incident_id', '=', inc.id).orderBy('fired_at').execute();
+      assert.match(steps[1].step_key, /^renotify-\d+$/);
     });
 
     it('an incident on a service without a policy says that nobody is paged', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
-import { checkEscalationLateness, createEngine, LATE_ALERT_KEY } from '../../src/modules/oncall/index.ts';
+import { checkEscalationLateness, createEngine, LATE_ALERT_KEY, oncallMetricsText } from '../../src/modules/oncall/index.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { SignalProcessor } from '../../src/modules/signals/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
@@ -41,6 +41,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       f.env.clock.advance(10 * MIN);
       const overdue = await checkEscalationLateness(f.env.ctx(), silent);
       assert.equal(overdue.overdue.length, 1, 'the watchdog sees the overdue step');
+      assert.match(await oncallMetricsText(f.env.ctx()), /^firebreak_escalation_steps_overdue 1$/m);
       const restarted = await newNode('node-restarted');
       await restarted.settle();
       await restarted.settle();
@@ -48,6 +49,9 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.deepEqual(steps.map((s) => s.step_key), ['L1R1', 'L2R1']);
       assert.equal(Number(steps[1].fired_at) - Number(steps[1].due_at), 8 * MIN, 'ran as soon as it could, 8 minutes late');
       assert.equal(steps[1].node, 'node-restarted');
+      const metrics = await oncallMetricsText(f.env.ctx());
+      assert.match(metrics, /^firebreak_escalation_steps_overdue 0$/m);
+      assert.match(metrics, /^firebreak_escalation_step_lateness_seconds\{quantile="1"\} 480$/m);
       assert.deepEqual(deliveries(f.requests).filter((d) => d.event === 'page').map((d) => `${d.level}:${d.to}`).sort(), ['1:alice', '2:bob', '2:mgr']);
       // The signal processor turns the watchdog's signal into an alert, which joins the open incident.
       const processor = new SignalProcessor({ db: f.env.db, config: f.env.config, clock: f.env.clock, logger: silent });

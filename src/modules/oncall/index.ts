@@ -34,3 +34,4 @@ export {
   type OverrideView,
   type ScheduleView,
 } from './schedule-schemas.ts';
+export { oncallMetricsText } from './oncall-metrics.ts';
