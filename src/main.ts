@@ -11,7 +11,7 @@ import { DomainError } from './lib/errors.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { bootstrapAdmin, syncConfiguredUsers } from './modules/auth/index.ts';
 import { databaseClock } from './db/database-clock.ts';
-import { NotificationDispatcher } from './modules/notifications/index.ts';
+import { deliveryWarnings, NotificationDispatcher } from './modules/notifications/index.ts';
 import { closeEmailTransports } from './modules/notifications/providers/index.ts';
 import { createEngine, OncallWorker, oncallTimerHandlers } from './modules/oncall/index.ts';
 import { hostname } from 'node:os';
@@ -82,6 +82,7 @@ export async function startServer(
           : `\n  Firebreak is running at ${url}\n  Sign in as "admin" with the password from FIREBREAK_ADMIN_PASSWORD.\n\n`,
       );
     }
+    for (const warning of deliveryWarnings(config.current)) logger.warn(warning);
     // Paging: incident events become escalation steps and queued notifications; the dispatcher sends them.
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();

@@ -23,10 +23,22 @@ Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREA
   firebreak incident ack <ref>
   firebreak incident resolve <ref> [--note N]
   firebreak incident note <ref> <text…>
+  firebreak incident update <ref> <text…>        a stakeholder update, sent to the stakeholder groups
+  firebreak incident escalate <ref> [--note N]   page the next level of the escalation policy now
+  firebreak incident reassign <ref> --user H | --schedule S [--note N]   page them; automatic escalation stops
+  firebreak incident escalation <ref>            the policy, its steps over time, every notification and its attempts
 
 Monitors (talk to a running server):
   firebreak monitor list [--service X]
   firebreak monitor show <id>          state, uptime per period, the last 24 h as a picture
+
+On call (talk to a running server):
+  firebreak oncall                     who is on call now for every schedule, since when, until when, and who is next
+  firebreak oncall show <schedule> [--days N]   layers, and who is on call when over N days (14) as a picture
+  firebreak oncall override <schedule> --user H --from T --to T --reason R [--replaces H]
+  firebreak oncall override cancel <schedule> <override-id>
+  Times: ISO 8601 with an offset (2026-04-08T12:00+02:00), a local time in TZ ("2026-04-08 12:00"),
+  "now", or "+2h" (for --to: after --from). NO_COLOR or a non-terminal gives plain letters.
 
 Every command except serve and migrate takes --json for machine-readable output.
 
@@ -67,6 +79,13 @@ const OPTIONS = {
   title: { type: 'string' },
   description: { type: 'string' },
   note: { type: 'string' },
+  // on-call commands
+  days: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  reason: { type: 'string' },
+  replaces: { type: 'string' },
+  schedule: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -100,8 +119,20 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     acknowledge: { options: CLIENT, load: async () => (await import('./commands/incident-ack.ts')).incidentAckCommand },
     resolve: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-resolve.ts')).incidentResolveCommand },
     note: { options: CLIENT, load: async () => (await import('./commands/incident-note.ts')).incidentNoteCommand },
+    update: { options: CLIENT, load: async () => (await import('./commands/incident-update.ts')).incidentUpdateCommand },
+    escalate: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-escalate.ts')).incidentEscalateCommand },
+    reassign: { options: [...CLIENT, 'user', 'schedule', 'note'], load: async () => (await import('./commands/incident-reassign.ts')).incidentReassignCommand },
+    escalation: { options: CLIENT, load: async () => (await import('./commands/incident-escalation.ts')).incidentEscalationCommand },
+  },
+  oncall: {
+    list: { options: CLIENT, load: async () => (await import('./commands/oncall-list.ts')).oncallListCommand },
+    show: { options: [...CLIENT, 'days'], load: async () => (await import('./commands/oncall-show.ts')).oncallShowCommand },
+    override: { options: [...CLIENT, 'user', 'from', 'to', 'reason', 'replaces'], load: async () => (await import('./commands/oncall-override.ts')).oncallOverrideCommand },
   },
 };
+
+/** The subcommand a group runs when given none: `firebreak oncall` is `firebreak oncall list`. */
+const DEFAULT_SUBCOMMAND: Record<string, string> = { oncall: 'list' };
 
 /** Refuses options that mean nothing to this command, so a typo'd filter is not silently ignored. */
 function assertOptions(command: string, values: Values, allowed: readonly OptionName[]) {
@@ -129,9 +160,10 @@ export async function main(argv: string[], io: Io = processIo(readEnvironment())
     }
     const group = SUBCOMMANDS[command];
     if (!group) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
-    const entry = sub !== undefined && Object.hasOwn(group, sub) ? group[sub] : undefined;
+    const name = sub ?? DEFAULT_SUBCOMMAND[command];
+    const entry = name !== undefined && Object.hasOwn(group, name) ? group[name] : undefined;
     if (!entry) throw new CliError(`unknown ${command} command "${sub ?? ''}"; try: ${Object.keys(group).map((s) => `firebreak ${command} ${s}`).join(', ')}`, 2);
-    assertOptions(`${command} ${sub}`, values, entry.options);
+    assertOptions(`${command} ${name}`, values, entry.options);
     return await (await entry.load())(rest, values, io);
   } catch (e) {
     if (e instanceof CliError) {

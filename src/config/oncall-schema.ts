@@ -56,8 +56,8 @@ export type ProviderType = (typeof PROVIDER_TYPES)[number];
 const channelLimits = {
   /** Messages per minute this destination accepts; more wait (they are not dropped). */
   rate_limit: z.strictObject({ per_minute: z.number().int().min(1).max(100_000).default(60) }).optional(),
-  /** Stop retrying a message this long after it was queued, and raise an internal alert. */
-  give_up_after: duration.optional(),
+  /** Stop retrying a message this long after it was due (queued, or its delay passed), and raise an internal alert. */
+  give_up_after: duration.refine((ms) => ms >= 10_000, 'must be at least 10s').optional(),
 };
 
 const channelSchema = z.discriminatedUnion('type', [
@@ -96,7 +96,7 @@ const userSchema = z.strictObject({
   /** The role the user gets when Firebreak creates them (an existing user keeps theirs). */
   role: z.enum(['viewer', 'responder', 'admin']).default('responder'),
   contact_methods: z.array(contactMethodSchema).max(20).default([]),
-  /** Per urgency, the contact methods used; absent: every method at once (email when none). */
+  /** Per urgency, the contact methods used; absent: every method at once (email when none); [] : not reached at that urgency. */
   notification_rules: z.strictObject({ high: z.array(notificationRule).max(20).optional(), low: z.array(notificationRule).max(20).optional() }).default({}),
 });
 
@@ -146,12 +146,10 @@ const scheduleSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Escalation policies
 
-const targetSchema = z.union([
-  z.strictObject({ user: handle }),
-  z.strictObject({ schedule: slug }),
-  z.strictObject({ channel: slug }),
-  z.strictObject({ group: slug }),
-]);
+const targetSchema = z.union(
+  [z.strictObject({ user: handle }), z.strictObject({ schedule: slug }), z.strictObject({ channel: slug }), z.strictObject({ group: slug })],
+  { error: 'a target is exactly one of { user: <handle> }, { schedule: <id> }, { channel: <id> }, { group: <id> }' },
+);
 
 const levelSchema = z.strictObject({
   notify: z.array(targetSchema).min(1).max(50),
@@ -194,10 +192,14 @@ export const NOTIFICATION_DEFAULTS = {
 export const notificationsSchema = z.strictObject({
   smtp: smtpSchema.optional(),
   /** Defaults for every channel and contact method. */
-  give_up_after: duration.default(NOTIFICATION_DEFAULTS.give_up_after),
+  give_up_after: duration.refine((ms) => ms >= 10_000, 'must be at least 10s').default(NOTIFICATION_DEFAULTS.give_up_after),
   attempt_timeout: duration.refine((ms) => ms >= 100 && ms <= 120_000, 'must be between 100ms and 2m').default(NOTIFICATION_DEFAULTS.attempt_timeout),
   retry: z
-    .strictObject({ initial: duration.default(NOTIFICATION_DEFAULTS.retry.initial), max: duration.default(NOTIFICATION_DEFAULTS.retry.max) })
+    .strictObject({
+      initial: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(NOTIFICATION_DEFAULTS.retry.initial),
+      max: duration.refine((ms) => ms >= 100, 'must be at least 100ms').default(NOTIFICATION_DEFAULTS.retry.max),
+    })
+    .refine((r) => r.initial <= r.max, { message: 'initial must not be longer than max', path: ['initial'] })
     .default(NOTIFICATION_DEFAULTS.retry),
   rate_limit: z.strictObject({ per_minute: z.number().int().min(1).max(100_000).default(60) }).default(NOTIFICATION_DEFAULTS.rate_limit),
   /** How long acknowledge/resolve links in messages stay valid. */
@@ -257,8 +259,11 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
   const groups = unique('stakeholder_groups', 'id', 'stakeholder group');
   const schedules = unique('schedules', 'id', 'schedule');
   const policies = unique('escalation_policies', 'id', 'escalation policy');
+  // A value that is not even a valid id is the schema's to report, and is never quoted: it may be
+  // a webhook URL or a key pasted in the wrong place.
+  const isId = (v: unknown): v is string => typeof v === 'string' && /^[a-z0-9][a-z0-9._-]{0,62}$/.test(v);
   const checkUser = (h: unknown, path: PropertyKey[]) => {
-    if (typeof h === 'string' && !users.has(h)) issues.push({ path, message: `unknown user "${h}" (declare it under users)` });
+    if (isId(h) && !users.has(h)) issues.push({ path, message: `unknown user "${h}" (declare it under users)` });
   };
   const checkZone = (tz: unknown, path: PropertyKey[]) => {
     if (typeof tz === 'string' && !isTimeZone(tz)) issues.push({ path, message: `unknown IANA time zone "${tz}"` });
@@ -280,7 +285,7 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
       list.forEach((r: unknown, j: number) => {
         const method = typeof r === 'string' ? r : (r as { method?: unknown } | null)?.method;
         // "email" always means the user's own address, declared or not.
-        if (typeof method === 'string' && !methods.has(method) && method !== 'email') {
+        if (isId(method) && !methods.has(method) && method !== 'email') {
           issues.push({ path: ['users', i, 'notification_rules', urgency, j, ...(typeof r === 'string' ? [] : ['method'])], message: `unknown contact method "${method}"` });
         }
       });
@@ -290,7 +295,7 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
   arr('stakeholder_groups').forEach((g, i) => {
     (Array.isArray(g.members) ? g.members : []).forEach((h: unknown, j: number) => checkUser(h, ['stakeholder_groups', i, 'members', j]));
     (Array.isArray(g.channels) ? g.channels : []).forEach((c: unknown, j: number) => {
-      if (typeof c === 'string' && !channels.has(c)) issues.push({ path: ['stakeholder_groups', i, 'channels', j], message: `unknown channel "${c}"` });
+      if (isId(c) && !channels.has(c)) issues.push({ path: ['stakeholder_groups', i, 'channels', j], message: `unknown channel "${c}"` });
     });
   });
 
@@ -311,7 +316,7 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
         checkUser(target.user, [...path, 'user']);
         for (const [field, known, what] of [['schedule', schedules, 'schedule'], ['channel', channels, 'channel'], ['group', groups, 'stakeholder group']] as const) {
           const v = target[field];
-          if (typeof v === 'string' && !known.has(v)) issues.push({ path: [...path, field], message: `unknown ${what} "${v}"` });
+          if (isId(v) && !known.has(v)) issues.push({ path: [...path, field], message: `unknown ${what} "${v}"` });
         }
       });
     });
@@ -319,7 +324,7 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
 
   arr('services').forEach((s, i) => {
     const p = s.escalation_policy;
-    if (typeof p === 'string' && !policies.has(p)) issues.push({ path: ['services', i, 'escalation_policy'], message: `unknown escalation policy "${p}"` });
+    if (isId(p) && !policies.has(p)) issues.push({ path: ['services', i, 'escalation_policy'], message: `unknown escalation policy "${p}"` });
   });
 
   // A severity's stakeholder notifications name groups; the built-in defaults are skipped when the group is not declared.
@@ -329,7 +334,7 @@ export function crossCheckOncall(raw: unknown, isTimeZone: (tz: string) => boole
     if (!Array.isArray(notify)) continue;
     notify.forEach((n: unknown, j: number) => {
       const g = (n as { group?: unknown } | null)?.group;
-      if (typeof g === 'string' && !groups.has(g)) issues.push({ path: ['severities', sev, 'notify', j, 'group'], message: `unknown stakeholder group "${g}"` });
+      if (isId(g) && !groups.has(g)) issues.push({ path: ['severities', sev, 'notify', j, 'group'], message: `unknown stakeholder group "${g}"` });
     });
   }
   return issues;

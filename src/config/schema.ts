@@ -45,7 +45,7 @@ const severityOverride = z.strictObject({
   resolve_target: duration.optional(),
   update_cadence: duration.optional(),
   escalation: z.string().optional(),
-  notify: z.array(z.strictObject({ group: z.string().min(1), within: duration })).optional(),
+  notify: z.array(z.strictObject({ group: slug, within: duration })).optional(),
   public: z.boolean().optional(),
   /** How people are reached: `high` wakes them (their high-urgency rules), `low` does not. */
   urgency: z.enum(['high', 'low']).optional(),

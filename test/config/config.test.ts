@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
 import { DEFAULT_SEVERITIES, SEVERITIES } from '../../src/config/defaults.ts';
-import { EXAMPLE_CONFIG_PATH, formatIssues, formatPath, loadConfigFile, parseConfigText, type ConfigIssue } from '../../src/config/load.ts';
-import type { FirebreakConfig } from '../../src/config/schema.ts';
+import { EXAMPLE_CONFIG_PATH, formatIssues, formatPath, loadConfigFile, type ConfigIssue } from '../../src/config/load.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 import { ConfigStore } from '../../src/config/store.ts';
 import { parseDuration } from '../../src/lib/duration.ts';
 import { DomainError } from '../../src/lib/errors.ts';
 import { loadConfigOrThrow } from '../../src/main.ts';
+import { configOf, issuesOf, lineOf } from './config-kit.ts';
 
 /** A file with one of every kind of mistake. Lines are found by their text, not hard-coded. */
 const BROKEN = `version: 1
@@ -57,25 +57,6 @@ severities:
     name: Nope
 `;
 
-/** 1-based line of the n-th line containing `needle`. */
-function lineOf(text: string, needle: string, nth = 1): number {
-  let seen = 0;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) if (lines[i].includes(needle) && ++seen === nth) return i + 1;
-  throw new Error(`"${needle}" not in text`);
-}
-
-function issuesOf(text: string, env: Record<string, string | undefined> = {}): ConfigIssue[] {
-  const r = parseConfigText(text, env);
-  assert.equal(r.ok, false, 'expected the config to be invalid');
-  return (r as { issues: ConfigIssue[] }).issues;
-}
-
-function configOf(text: string, env: Record<string, string | undefined> = {}): FirebreakConfig {
-  const r = parseConfigText(text, env);
-  if (!r.ok) assert.fail(`expected a valid config, got:\n${formatIssues('test.yaml', r.issues)}`);
-  return r.config;
-}
 
 function bufferIo(env: Record<string, string | undefined> = {}) {
   const io = { stdout: '', stderr: '', env, out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };

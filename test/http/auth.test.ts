@@ -62,6 +62,25 @@ for (const { name, skip } of DIALECTS) {
       assert.equal((await auditRows('auth.login')).filter((r) => r.actor_name === 'viewer-user').length >= 1, true);
     });
 
+    test('a user declared in the config (no password) gets a one-time password from an admin, and must change it', async () => {
+      const { syncConfiguredUsers } = await import('../../src/modules/auth/index.ts');
+      await syncConfiguredUsers({ db: env.db, config: env.config, clock: env.clock, requestId: 't' });
+      assert.equal((await login('alice', 'anything at all')).statusCode, 401, 'no password: cannot sign in');
+      const viewerTry = await t.app.inject({ method: 'POST', url: '/api/v1/users/alice/reset-password', headers: t.auth.viewer });
+      assert.equal(viewerTry.statusCode, 403);
+      const reset = await t.app.inject({ method: 'POST', url: '/api/v1/users/alice/reset-password', headers: t.auth.admin });
+      assert.equal(reset.statusCode, 200, reset.body);
+      const { generated_password: password, user } = reset.json();
+      assert.equal(user.must_change_password, true);
+      const signedIn = await login('alice', password);
+      assert.equal(signedIn.statusCode, 200);
+      assert.equal(signedIn.json().password_change_required, true);
+      const audit = await env.db.kysely.selectFrom('audit_log').select('data').where('action', '=', 'user.password_reset').execute();
+      assert.equal(audit.length, 1);
+      assert.ok(!audit[0].data.includes(password), 'the password is never audited');
+      assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/users/nobody-here/reset-password', headers: t.auth.admin })).statusCode, 404);
+    });
+
     test('with an https public URL the cookie is also Secure', async () => {
       const original = env.config.current;
       env.config.current = { ...original, organisation: { ...original.organisation, public_url: 'https://firebreak.example' } };

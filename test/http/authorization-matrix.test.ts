@@ -50,6 +50,8 @@ let seq = 0;
 const MATRIX_PING_KEY = 'matrix-ping-key-0123456789';
 const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'GET /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),
+  // Not a user the matrix signs in as: a reset signs its user out everywhere.
+  'POST /api/v1/users/:handle/reset-password': () => ({ params: { handle: 'target-user' } }),
   'POST /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),
   'GET /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: 'start' } }),
   'POST /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: '0' } }),

@@ -52,6 +52,19 @@ export function userRoutes(): RouteDef[] {
       handler: ({ ctx, params, body }) => auth.updateUser(ctx, params.handle, body as never),
     }),
     defineRoute({
+      method: 'POST',
+      url: '/api/v1/users/:handle/reset-password',
+      access: 'admin',
+      tag: 'users',
+      summary: 'Give a user a new one-time password (shown once; changed at first sign-in) and sign them out everywhere',
+      params: handleParams,
+      response: { schema: z.object({ user: auth.userView, generated_password: z.string() }) },
+      handler: async ({ ctx, params }) => {
+        const { user, generatedPassword } = await auth.resetPassword(ctx, params.handle);
+        return { user, generated_password: generatedPassword };
+      },
+    }),
+    defineRoute({
       method: 'GET',
       url: '/api/v1/tokens',
       access: 'admin',

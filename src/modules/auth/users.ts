@@ -151,3 +151,22 @@ async function requireSelf(ctx: Pick<Ctx, 'db' | 'trx' | 'actor'>): Promise<User
   if (!user) throw notFound('user', ctx.actor.userId);
   return user;
 }
+
+/**
+ * An admin gives a user a new one-time password (returned once; they must change it at sign-in)
+ * and signs them out everywhere. How people declared in firebreak.yaml, created without a
+ * password, get their first one.
+ */
+export async function resetPassword(ctx: Ctx, handle: string): Promise<{ user: UserView; generatedPassword: string }> {
+  requireRole(ctx, 'admin');
+  const generatedPassword = randomSecret(15);
+  const hash = await hashPassword(generatedPassword);
+  return withTransaction(ctx, async (tx) => {
+    const user = await getUserByHandle(tx, handle);
+    const now = tx.clock.now();
+    await q(tx).updateTable('users').set({ password_hash: hash, must_change_password: 1, updated_at: now }).where('id', '=', user.id).execute();
+    await q(tx).deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await writeAudit(tx, { action: 'user.password_reset', entityType: 'user', entityId: user.id, data: { handle } });
+    return { user: toUserView({ ...user, password_hash: hash, must_change_password: 1, updated_at: now }), generatedPassword };
+  });
+}

@@ -143,12 +143,13 @@ export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 
  * statements: the timeline, audit and outbox rows in one multi-row insert each, and one touch of
  * the incidents. For the signal processor, which ends a round with an entry per incident.
  */
-export async function recordChanges(tx: Pick<Ctx, 'db' | 'trx'>, changes: { ctx: Ctx; incident: Pick<IncidentRow, 'id' | 'number'>; change: Change }[]): Promise<void> {
+export async function recordChanges(tx: Pick<Ctx, 'db' | 'trx'>, changes: { ctx: Ctx; incident: Pick<IncidentRow, 'id' | 'number'>; change: Change }[], opts: { touch?: boolean } = {}): Promise<void> {
   if (!changes.length) return;
   const rows = changes.map(({ ctx, incident, change }) => changeRows(ctx, incident, change));
   await q(tx).insertInto('incident_timeline').values(rows.map((r) => r.timeline)).execute();
   await writeAuditRows(tx, rows.map((r, i) => auditRow(changes[i].ctx, r.audit)));
   await emitEventRows(tx, rows.map((r, i) => outboxRow(changes[i].ctx, r.event)));
+  if (opts.touch === false) return;
   const now = changes[0].ctx.clock.now();
   await q(tx).updateTable('incidents').set({ updated_at: now }).where('id', 'in', [...new Set(changes.map((c) => c.incident.id))]).execute();
 }

@@ -21,11 +21,15 @@ export interface Recipient {
 export const channelDestination = (id: string) => `channel:${id}`;
 export const userDestination = (handle: string, method: string) => `user:${handle}:${method}`;
 
-/** How a person is reached at an urgency: their rules, else every contact method at once, else email. */
+/**
+ * How a person is reached at an urgency: their rules (an empty list: not at this urgency, their
+ * choice), else every contact method at once, else their email.
+ */
 export function userRecipients(config: FirebreakConfig, handle: string, urgency: Urgency, reason: string): Recipient[] {
   const user = config.users.find((u) => u.handle === handle);
-  const rules = user ? (user.notification_rules[urgency] ?? user.contact_methods.map((m) => ({ method: m.id, after: 0 }))) : [];
-  const list = rules.length ? rules : [{ method: 'email', after: 0 }];
+  const chosen = user?.notification_rules[urgency];
+  const all = user?.contact_methods.map((m) => ({ method: m.id, after: 0 })) ?? [];
+  const list = chosen ?? (all.length ? all : [{ method: 'email', after: 0 }]);
   return list.map((r) => ({
     destination: userDestination(handle, r.method),
     provider: user?.contact_methods.find((m) => m.id === r.method)?.type ?? 'email',
@@ -86,3 +90,14 @@ function channelSettings(channel: ChannelConfig): SendDestination {
 
 /** Users declared in config, by handle. */
 export const configuredUser = (config: FirebreakConfig, handle: string): UserConfig | undefined => config.users.find((u) => u.handle === handle);
+
+/** Problems in a config that loads but cannot deliver, for a warning at start (email without SMTP). */
+export function deliveryWarnings(config: FirebreakConfig): string[] {
+  if (config.notifications.smtp) return [];
+  const byEmail = config.users.filter((u) => ['high', 'low'].some((urgency) => userRecipients(config, u.handle, urgency as Urgency, '').some((r) => r.provider === 'email'))).map((u) => u.handle);
+  const channels = config.channels.filter((c) => c.type === 'email').map((c) => c.id);
+  if (!byEmail.length && !channels.length) return [];
+  return [
+    `notifications.smtp is not set, so email cannot be sent: ${[...(byEmail.length ? [`users ${byEmail.join(', ')}`] : []), ...(channels.length ? [`channels ${channels.join(', ')}`] : [])].join(' and ')} would not be reached by email`,
+  ];
+}

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { formatDuration } from '../../lib/duration.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { systemActor, type Ctx } from '../context.ts';
-import { recordChange } from '../incidents/index.ts';
+import { recordChanges } from '../incidents/index.ts';
 import { raiseInternalAlert } from '../signals/index.ts';
 import { resolveDestination } from './destinations.ts';
 import type { NotificationMessage, SendResult } from './provider.ts';
@@ -42,6 +42,8 @@ type Outcome =
 
 /** A lease outlives the attempts it may wait behind by this much before another node may take the message. */
 const LEASE_MARGIN_MS = 15_000;
+/** Transactions a flush of finished attempts uses at once on PostgreSQL. */
+const FLUSH_TRANSACTIONS = 4;
 /** A claim takes at most this many sends' worth per destination, so one busy destination cannot fill it. */
 const CLAIM_ROUNDS = 4;
 /** Retry-After is honoured up to this long. */
@@ -223,62 +225,78 @@ export class NotificationDispatcher {
       const batch = this.outcomes;
       this.outcomes = [];
       if (!batch.length) return;
-      try {
-        await withTransaction(this.ctx, async (tx) => {
-          for (const o of batch) await this.record(tx, o);
-        });
-      } catch (err) {
-        // The leases expire and the messages are sent again: receivers dedupe on the idempotency key.
-        this.deps.logger.error({ err, count: batch.length }, 'notifications: could not record attempts');
-      }
+      // PostgreSQL: a few transactions at once (each attempt is several round trips); SQLite has one writer.
+      const parts = this.deps.db.dialect.supportsSkipLocked ? chunk(batch, Math.max(25, Math.ceil(batch.length / FLUSH_TRANSACTIONS))) : [batch];
+      await Promise.all(
+        parts.map(async (part) => {
+          try {
+            await withTransaction(this.ctx, (tx) => this.record(tx, part));
+          } catch (err) {
+            // The leases expire and the messages are sent again: receivers dedupe on the idempotency key.
+            this.deps.logger.error({ err, count: part.length }, 'notifications: could not record attempts');
+          }
+        }),
+      );
       // Room again, and what is left may already be due: look now rather than at the next poll.
       if (!this.stopped) this.schedule(0);
     });
     return this.flushing;
   }
 
-  private async record(tx: Ctx, o: Outcome): Promise<void> {
-    const { row } = o;
-    if (o.type === 'defer') {
-      await q(tx).updateTable('notifications').set({ next_attempt_at: o.until, lease_owner: null, lease_until: null }).where('id', '=', row.id).where('status', '=', 'pending').execute();
-      return;
-    }
+  /**
+   * Writes a batch of outcomes: deferrals, then every attempt in one insert, each message's new
+   * status (guarded: one cancelled meanwhile keeps its status), and the timeline entries in one
+   * multi-row write. Few statements per batch: on PostgreSQL each is a round trip.
+   */
+  private async record(tx: Ctx, batch: Outcome[]): Promise<void> {
     const config = tx.config.current;
-    const { result, at } = o;
-    const attempts = row.attempts + 1;
+    const attempts: Extract<Outcome, { type: 'attempt' }>[] = [];
+    for (const o of batch) {
+      if (o.type === 'defer') {
+        await q(tx).updateTable('notifications').set({ next_attempt_at: o.until, lease_owner: null, lease_until: null }).where('id', '=', o.row.id).where('status', '=', 'pending').execute();
+      } else attempts.push(o);
+    }
+    if (!attempts.length) return;
     await q(tx)
       .insertInto('notification_attempts')
-      .values({ notification_id: row.id, at, ok: result.ok ? 1 : 0, status_code: result.status ?? null, latency_ms: o.latencyMs, error: result.ok ? null : result.error.slice(0, 500), node: this.deps.nodeId })
+      .values(attempts.map(({ row, result, at, latencyMs }) => ({ notification_id: row.id, at, ok: result.ok ? 1 : 0, status_code: result.status ?? null, latency_ms: latencyMs, error: result.ok ? null : result.error.slice(0, 500), node: this.deps.nodeId })))
       .execute();
-    let status: string;
-    let next: number | null = null;
-    if (result.ok) status = 'sent';
-    else if (!result.retryable) status = 'failed';
-    else {
-      const backoff = retryDelay(attempts, config.notifications.retry.initial, config.notifications.retry.max);
-      next = at + Math.max(backoff, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
-      status = next >= row.give_up_at ? 'gave_up' : 'pending';
-      if (status === 'gave_up') next = null;
+    const changes: Parameters<typeof recordChanges>[1] = [];
+    for (const { row, result, at, latencyMs } of attempts) {
+      const attempt = row.attempts + 1;
+      let status: string;
+      let next: number | null = null;
+      if (result.ok) status = 'sent';
+      else if (!result.retryable) status = 'failed';
+      else {
+        const backoff = retryDelay(attempt, config.notifications.retry.initial, config.notifications.retry.max);
+        next = at + Math.max(backoff, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+        status = next >= row.give_up_at ? 'gave_up' : 'pending';
+        if (status === 'gave_up') next = null;
+      }
+      const updated = await q(tx)
+        .updateTable('notifications')
+        .set({ status, attempts: attempt, next_attempt_at: next, lease_owner: null, lease_until: null, last_error: result.ok ? null : result.error.slice(0, 500), sent_at: result.ok ? at : null, updated_at: at })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      // Cancelled while in flight (acknowledged, resolved): the attempt is kept, the status is not changed.
+      if (Number(updated.numUpdatedRows) === 0) continue;
+      const message = JSON.parse(row.message) as NotificationMessage;
+      if (row.incident_id) {
+        changes.push({
+          ctx: tx,
+          incident: { id: row.incident_id, number: Number(message.incident.ref.replace(/^INC-/, '')) },
+          change: {
+            kind: 'notification',
+            body: describeAttempt(row, message, result, latencyMs, status, next === null ? null : next - at, attempt),
+            data: { notification: row.id, destination: row.destination, provider: row.provider, kind: row.kind, status, attempt, ok: result.ok, status_code: result.status ?? null, latency_ms: latencyMs, error: result.ok ? null : result.error },
+          },
+        });
+      }
+      if (status === 'gave_up' || status === 'failed') await this.alertUndeliverable(tx, row, message, status, attempt, result.ok ? '' : result.error);
     }
-    const updated = await q(tx)
-      .updateTable('notifications')
-      .set({ status, attempts, next_attempt_at: next, lease_owner: null, lease_until: null, last_error: result.ok ? null : result.error.slice(0, 500), sent_at: result.ok ? at : null, updated_at: at })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    // Cancelled while in flight (acknowledged, resolved): the attempt is kept, the status is not changed.
-    if (Number(updated.numUpdatedRows) === 0) return;
-    const message = JSON.parse(row.message) as NotificationMessage;
-    if (row.incident_id) {
-      const number = Number(message.incident.ref.replace(/^INC-/, ''));
-      await recordChange(
-        tx,
-        { id: row.incident_id, number },
-        { kind: 'notification', body: describeAttempt(row, message, result, o.latencyMs, status, next === null ? null : next - at, attempts), data: { notification: row.id, destination: row.destination, provider: row.provider, kind: row.kind, status, attempt: attempts, ok: result.ok, status_code: result.status ?? null, latency_ms: o.latencyMs, error: result.ok ? null : result.error } },
-        { touch: false },
-      );
-    }
-    if (status === 'gave_up' || status === 'failed') await this.alertUndeliverable(tx, row, message, status, attempts, result.ok ? '' : result.error);
+    await recordChanges(tx, changes, { touch: false });
   }
 
   /** A message that will never arrive raises one of Firebreak's own alerts, per destination. */
@@ -311,3 +329,5 @@ function describeAttempt(row: NotificationRow, message: NotificationMessage, res
   if (status === 'gave_up') return `${what} to ${to} given up after ${attempt} attempts: ${why}`;
   return `${what} to ${to} failed and will not be retried: ${why}`;
 }
+
+const chunk = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));

@@ -1,5 +1,5 @@
 export { enqueueNotifications, cancelPendingNotifications, type Outgoing } from './enqueue.ts';
-export { channelRecipient, dedupeRecipients, userRecipients, resolveDestination, channelDestination, userDestination, type Recipient } from './destinations.ts';
+export { channelRecipient, dedupeRecipients, userRecipients, resolveDestination, channelDestination, userDestination, deliveryWarnings, type Recipient } from './destinations.ts';
 export { buildMessage, incidentUrl, actionLinkUrl, type MessageInput } from './message.ts';
 export { loadSigningKey } from './signing-key.ts';
 export { signLink, verifyLink, LINK_ACTIONS, type LinkAction, type LinkClaims, type LinkCheck } from './action-links.ts';

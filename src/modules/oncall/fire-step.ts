@@ -41,7 +41,10 @@ export async function fireStep(tx: Ctx, engine: EngineDeps, incident: IncidentVi
   const targets = step.targets ?? level?.notify ?? [];
   const now = tx.clock.now();
   const urgency: Urgency = severity.urgency;
-  const { recipients, notes } = await resolveTargets(tx, targets, urgency, now);
+  const resolved = await resolveTargets(tx, targets, urgency, now);
+  const { notes } = resolved;
+  // A reassignment names its target; "named in the escalation policy" would be wrong.
+  const recipients = step.targets ? resolved.recipients.map((r) => (r.reason.startsWith('on call') ? r : { ...r, reason: 'reassigned to them' })) : resolved.recipients;
 
   const inserted = await q(tx)
     .insertInto('escalation_steps')

@@ -4,6 +4,7 @@ import { consumeEvents, markEventsReacted, type PendingEvent } from '../events/i
 import { q } from '../../db/transaction.ts';
 import type { EngineDeps } from './escalation-state.ts';
 import { reconcileIncident, type IncidentEvent } from './reconcile.ts';
+import { loadIncidentViewsById } from '../incidents/index.ts';
 
 /** An event whose reaction failed this often is given up (logged as an error) so it cannot block the rest. */
 const MAX_FAILURES = 5;
@@ -23,7 +24,10 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
       list.push({ id: e.id, topic: e.topic, at: e.at, payload: JSON.parse(e.payload) });
       byIncident.set(e.aggregate_id, list);
     }
-    for (const id of [...byIncident.keys()].sort()) await reconcileIncident(tx, engine, id, byIncident.get(id)!);
+    // One read of every incident the batch touches (a score of round trips fewer per incident).
+    const ids = [...byIncident.keys()].sort();
+    const views = new Map((await loadIncidentViewsById(tx, ids)).map((v) => [v.id, v]));
+    for (const id of ids) if (views.has(id)) await reconcileIncident(tx, engine, id, byIncident.get(id)!, views.get(id));
   };
   const limit = opts.limit ?? 200;
   try {

@@ -22,9 +22,12 @@ export interface IncidentEvent {
  * delivered. Resolved: cancel everything pending and tell the paged channels. Severity changed:
  * the new severity's stakeholder duties. Re-notify and stakeholder updates act on their events.
  */
-export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId: string, events: IncidentEvent[]): Promise<void> {
-  let esc = await lockEscalation(tx, incidentId);
-  const [incident] = await loadIncidentViewsById(tx, [incidentId]);
+export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId: string, events: IncidentEvent[], preloaded?: IncidentView): Promise<void> {
+  // A new incident has no escalation to lock yet: its first reaction inserts one (below), which
+  // a concurrent reaction to the same incident then waits on. Everything else locks first.
+  const isNew = events.some((e) => e.topic === 'incident.created');
+  let esc = isNew ? undefined : await lockEscalation(tx, incidentId);
+  const incident = preloaded ?? (await loadIncidentViewsById(tx, [incidentId]))[0];
   if (!incident) return;
   const now = tx.clock.now();
   const open = isOpen(incident.state);

@@ -9,6 +9,9 @@ import type { EngineDeps } from './escalation-state.ts';
 import { runOncallReactions } from './reactions.ts';
 import { checkEscalationLateness } from './watchdog.ts';
 
+/** Reaction consumers per node on PostgreSQL (each holds a pool connection while it works). */
+const REACTION_CONSUMERS = 4;
+
 export interface OncallWorkerDeps {
   db: Database;
   config: ConfigStore;
@@ -55,14 +58,26 @@ export class OncallWorker {
     await this.watchdog?.stop();
   }
 
-  /** Reacts to every waiting event now (tests drive the engine with this and a manual clock). */
+  /**
+   * Reacts to every waiting event now (tests drive the engine with this and a manual clock). On
+   * PostgreSQL several consumers claim disjoint batches at once: a reaction is a score of round
+   * trips, and a storm of a thousand new incidents must not queue behind one connection.
+   */
   async runOnce(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await runOncallReactions(this.ctx, this.engine, { logger: this.deps.logger, failures: this.failures });
-      total += n;
-      if (n < 200) return total;
-    }
+    const parallel = this.deps.db.dialect.supportsSkipLocked;
+    const width = parallel ? REACTION_CONSUMERS : 1;
+    const limit = parallel ? 25 : 200;
+    const counts = await Promise.all(
+      Array.from({ length: width }, async () => {
+        let total = 0;
+        for (;;) {
+          const n = await runOncallReactions(this.ctx, this.engine, { logger: this.deps.logger, failures: this.failures, limit });
+          total += n;
+          if (n < limit) return total;
+        }
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   private schedule(delay: number): void {

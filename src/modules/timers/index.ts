@@ -22,8 +22,12 @@ export type TimerHandler = (tx: Ctx, timer: Timer) => Promise<void>;
 const RETRY_MS = 30_000;
 
 export async function setTimer(ctx: Ctx, kind: string, subjectId: string, dueAt: number, data: Record<string, unknown> = {}): Promise<void> {
-  await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).execute();
-  await q(ctx).insertInto('timers').values({ kind, subject_id: subjectId, due_at: dueAt, data: JSON.stringify(data) }).execute();
+  const json = JSON.stringify(data);
+  await q(ctx)
+    .insertInto('timers')
+    .values({ kind, subject_id: subjectId, due_at: dueAt, data: json })
+    .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet({ due_at: dueAt, data: json }))
+    .execute();
 }
 
 /** Cancels a pending timer; true when there was one. */
