@@ -97,6 +97,17 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.match(step!.body, /P3 does not escalate beyond the first level/);
     });
 
+    it('a P2 raised to P1 after 30 minutes owes the executives and the director a notice at once', async () => {
+      const inc = await declare('P2');
+      await f.node.settle();
+      f.env.clock.advance(30 * MIN);
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'stakeholder').map((d) => d.to), []);
+      await changeSeverity(f.env.ctx(f.env.users.responder.actor), inc.ref, { severity: 'P1', reason: 'open 30 minutes at P2' });
+      await f.node.settle();
+      assert.deepEqual(received(inc.ref).filter((d) => d.event === 'stakeholder').map((d) => d.to).sort(), ['ceo', 'dir']);
+    });
+
     it('a P2 raised to P1 tells the executives at once and the director 30 minutes later', async () => {
       const inc = await declare('P2');
       await f.node.settle();
@@ -200,6 +211,19 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.deepEqual(received(inc.ref).filter((d) => d.event === 'page').map((d) => d.to), ['alice', 'alice']);
       const steps = await f.env.db.kysely.selectFrom('escalation_steps').select('step_key').where('incident_id', '=', inc.id).orderBy('fired_at').execute();
       assert.match(steps[1].step_key, /^renotify-\d+$/);
+    });
+
+    it('a reopened incident pages nobody again but resumes the update reminders', async () => {
+      const inc = await declare('P1');
+      await f.node.settle();
+      await transitionIncident(f.env.ctx(), inc.ref, 'resolve');
+      await f.node.settle();
+      assert.equal(await pendingTimers(f, inc.id, 'oncall.reminder'), 0);
+      await transitionIncident(f.env.ctx(f.env.users.responder.actor), inc.ref, 'reopen');
+      await f.node.settle();
+      assert.equal((await escalationRow(f, inc.id)).state, 'acknowledged');
+      assert.equal(await pendingTimers(f, inc.id, 'oncall.reminder'), 1);
+      assert.equal(received(inc.ref).filter((d) => d.event === 'page').length, 1, 'only the first page');
     });
 
     it('an incident on a service without a policy says that nobody is paged', async () => {

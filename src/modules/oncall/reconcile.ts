@@ -87,7 +87,8 @@ export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId:
   }
   if (incident.severity !== esc.severity) {
     await saveEscalation(tx, incident.id, { severity: incident.severity });
-    await scheduleStakeholders(tx, engine, incident, now);
+    // Counted from the start: a P2 raised to P1 after 30 minutes owes the director a notice now.
+    await scheduleStakeholders(tx, engine, incident, Date.parse(incident.triggered_at));
     await armReminder(tx, incident, esc.last_update_at ?? Date.parse(incident.triggered_at));
   }
   await afterEvents(tx, engine, incident, esc, events);
