@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createIncident, getIncidentTimeline, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { createIncident, getIncidentTimeline } from '../../src/modules/incidents/index.ts';
 import { enqueueNotifications, retryDelay, testChannel } from '../../src/modules/notifications/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { oncallFixture, type OncallFixture } from './oncall-kit.ts';
@@ -22,12 +22,8 @@ for (const { name: dialect, skip } of DIALECTS) {
     });
     after(() => f?.close());
     beforeEach(async () => {
-      const open = await f.env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(f.env.ctx(), id, 'resolve');
-      await f.node.settle();
+      await f.reset(60_000);
       await f.env.db.kysely.updateTable('notifications').set({ status: 'cancelled', next_attempt_at: null }).where('status', '=', 'pending').execute();
-      f.requests.length = 0;
-      f.env.clock.advance(60_000);
     });
 
     /** Points a person's webhook (or the ops channel) at a receiver path. */

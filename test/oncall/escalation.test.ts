@@ -15,14 +15,8 @@ for (const { name: dialect, skip } of DIALECTS) {
       f = await oncallFixture(dialect, import.meta.url);
     });
     after(() => f?.close());
-    beforeEach(async () => {
-      // Each case starts with nothing open and nothing received.
-      const open = await f.env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(f.env.ctx(), id, 'resolve');
-      await f.node.settle();
-      f.requests.length = 0;
-      f.env.clock.advance(MIN);
-    });
+    // Each case starts with nothing open and nothing received.
+    beforeEach(() => f.reset(MIN));
 
     const declare = (severity: 'P0' | 'P1' | 'P2' | 'P3', services = ['database']) =>
       createIncident(f.env.ctx(f.env.users.responder.actor), { title: `${severity} on ${services.join(', ')}`, severity, services });

@@ -11,6 +11,7 @@ import { createEngine, OncallWorker, oncallTimerHandlers, type EngineDeps } from
 import { pipelineTimerHandlers } from '../../src/modules/signals/pipeline-timers.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
+import { transitionIncident } from '../../src/modules/incidents/index.ts';
 import { closeHttp, listen, receiver, type Recorded } from '../notifications/helpers.ts';
 
 /**
@@ -87,6 +88,8 @@ export interface OncallFixture {
   base: string;
   requests: Recorded[];
   server: http.Server;
+  /** Between cases: every open incident resolved, the engine settled, nothing received, the clock `advanceMs` on. */
+  reset(advanceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,13 @@ export async function oncallFixture(dialect: DialectName, file: string, patch?: 
     base,
     requests,
     server,
+    reset: async (advanceMs: number) => {
+      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
+      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
+      await node.settle();
+      requests.length = 0;
+      env.clock.advance(advanceMs);
+    },
     close: async () => {
       await closeHttp(server);
       await env.close();

@@ -24,11 +24,7 @@ for (const { name: dialect, skip } of DIALECTS) {
     });
     after(() => f?.close());
     beforeEach(async () => {
-      const open = await f.env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(f.env.ctx(), id, 'resolve');
-      await f.node.settle();
-      f.requests.length = 0;
-      f.env.clock.advance(10 * MIN);
+      await f.reset(10 * MIN);
       await checkEscalationLateness(f.env.ctx(), silent);
     });
 

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { type TestApp, type TestEnv, useTestApp } from '../helpers/env.ts';
 import { assertError } from '../http/support.ts';
-import { at, HOUR, useSchedulesConfig } from './schedules-kit.ts';
+import { at, useSchedulesConfig } from './schedules-kit.ts';
 
 // Wednesday 2026-04-08 12:00 in Berlin (CEST). primary: bob's week (Apr 6 09:00 – Apr 13 09:00 local);
 // berlin-daily: dan's day; business: bob in office hours over dana.
