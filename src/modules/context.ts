@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import type { ConfigStore } from '../config/store.ts';
 import type { Database } from '../db/create-db.ts';
 import type { DB } from '../db/schema.ts';
@@ -28,6 +28,20 @@ export interface Ctx {
   requestId: string;
   clock: Clock;
   config: ConfigStore;
+  /**
+   * Set by a batch of automation (the escalation engine's reactions) that writes many timeline
+   * entries and timers in one transaction: they are collected here and written as multi-row
+   * statements before the commit (see writeDeferred), instead of a round trip each.
+   */
+  deferred?: DeferredWrites;
+}
+
+/** Writes collected for the end of the transaction; nothing in the batch reads them back. */
+export interface DeferredWrites {
+  /** Rows for the notification outbox whose keys are known to be new (an escalation step's). */
+  notifications: Insertable<DB['notifications']>[];
+  changes: { ctx: Ctx; incident: { id: string; number: number }; change: { kind: string; body: string; data?: Record<string, unknown> }; touch: boolean }[];
+  timers: Map<string, { kind: string; subject_id: string; due_at: number; data: string }>;
 }
 
 export const systemActor = (name = 'firebreak'): Actor => ({ type: 'system', userId: null, name, role: 'admin' });

@@ -130,6 +130,10 @@ const insertTimelineRow = fixedInsert('incident_timeline', ['incident_id', 'at',
  * transaction, and bumps updated_at. Every incident verb goes through here.
  */
 export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, change: Change, opts: { touch?: boolean } = {}): Promise<void> {
+  if (ctx.deferred) {
+    ctx.deferred.changes.push({ ctx, incident: { id: incident.id, number: incident.number }, change, touch: opts.touch !== false });
+    return;
+  }
   const now = ctx.clock.now();
   const rows = changeRows(ctx, incident, change);
   await insertTimelineRow(ctx, rows.timeline);

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ConfigStore } from '../../config/store.ts';
 import type { Database } from '../../db/create-db.ts';
 import type { NotificationsTable } from '../../db/schema.ts';
@@ -261,8 +261,7 @@ export class NotificationDispatcher {
       .insertInto('notification_attempts')
       .values(attempts.map(({ row, result, at, latencyMs }) => ({ notification_id: row.id, at, ok: result.ok ? 1 : 0, status_code: result.status ?? null, latency_ms: latencyMs, error: result.ok ? null : result.error.slice(0, 500), node: this.deps.nodeId })))
       .execute();
-    const changes: Parameters<typeof recordChanges>[1] = [];
-    for (const { row, result, at, latencyMs } of attempts) {
+    const outcomes = attempts.map(({ row, result, at, latencyMs }) => {
       const attempt = row.attempts + 1;
       let status: string;
       let next: number | null = null;
@@ -274,14 +273,13 @@ export class NotificationDispatcher {
         status = next >= row.give_up_at ? 'gave_up' : 'pending';
         if (status === 'gave_up') next = null;
       }
-      const updated = await q(tx)
-        .updateTable('notifications')
-        .set({ status, attempts: attempt, next_attempt_at: next, lease_owner: null, lease_until: null, last_error: result.ok ? null : result.error.slice(0, 500), sent_at: result.ok ? at : null, updated_at: at })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      return { row, result, at, latencyMs, attempt, status, next };
+    });
+    const updated = await updateStatuses(tx, outcomes.map((o) => ({ id: o.row.id, status: o.status, attempts: o.attempt, next: o.next, error: o.result.ok ? null : o.result.error.slice(0, 500), sentAt: o.result.ok ? o.at : null, at: o.at })));
+    const changes: Parameters<typeof recordChanges>[1] = [];
+    for (const { row, result, at, latencyMs, attempt, status, next } of outcomes) {
       // Cancelled while in flight (acknowledged, resolved): the attempt is kept, the status is not changed.
-      if (Number(updated.numUpdatedRows) === 0) continue;
+      if (!updated.has(row.id)) continue;
       const message = JSON.parse(row.message) as NotificationMessage;
       if (row.incident_id) {
         changes.push({
@@ -331,3 +329,24 @@ function describeAttempt(row: NotificationRow, message: NotificationMessage, res
 }
 
 const chunk = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
+
+/**
+ * Each message's new status in one statement per 100 (UPDATE … FROM VALUES, on both engines),
+ * only where it is still pending; returns the ids it changed.
+ */
+async function updateStatuses(tx: Ctx, rows: { id: string; status: string; attempts: number; next: number | null; error: string | null; sentAt: number | null; at: number }[]): Promise<Set<string>> {
+  const changed = new Set<string>();
+  for (let i = 0; i < rows.length; i += 100) {
+    const values = sql.join(
+      rows.slice(i, i + 100).map((r) => sql`(cast(${r.id} as text), cast(${r.status} as text), cast(${r.attempts} as integer), cast(${r.next} as bigint), cast(${r.error} as text), cast(${r.sentAt} as bigint), cast(${r.at} as bigint))`),
+    );
+    const result = await sql<{ id: string }>`
+      update notifications set status = v.column2, attempts = v.column3, next_attempt_at = v.column4, lease_owner = null, lease_until = null,
+        last_error = v.column5, sent_at = v.column6, updated_at = v.column7
+      from (values ${values}) as v
+      where notifications.id = v.column1 and notifications.status = 'pending'
+      returning notifications.id`.execute(q(tx));
+    for (const r of result.rows) changed.add(r.id);
+  }
+  return changed;
+}

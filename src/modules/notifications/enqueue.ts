@@ -1,4 +1,6 @@
 import type { ProviderType } from '../../config/oncall-schema.ts';
+import type { Insertable } from 'kysely';
+import type { NotificationsTable } from '../../db/schema.ts';
 import { q } from '../../db/transaction.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Ctx } from '../context.ts';
@@ -26,7 +28,7 @@ const CHUNK = 200;
  * after that commit, by whichever node's dispatcher claims them, and survive any restart. Returns
  * the keys that were new.
  */
-export async function enqueueNotifications(ctx: Ctx, items: Outgoing[]): Promise<string[]> {
+export async function enqueueNotifications(ctx: Ctx, items: Outgoing[], opts: { keysAreNew?: boolean } = {}): Promise<string[]> {
   if (!items.length) return [];
   const now = ctx.clock.now();
   const config = ctx.config.current;
@@ -56,6 +58,13 @@ export async function enqueueNotifications(ctx: Ctx, items: Outgoing[]): Promise
         updated_at: now,
       };
     });
+    // Keys nobody can have queued yet (an escalation step's, guarded by its step row) may wait for
+    // the batch's one multi-row insert.
+    if (opts.keysAreNew && ctx.deferred) {
+      ctx.deferred.notifications.push(...rows);
+      fresh.push(...rows.map((r) => r.key));
+      continue;
+    }
     const inserted = await q(ctx).insertInto('notifications').values(rows).onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
     fresh.push(...inserted.map((r) => r.key));
   }
@@ -76,4 +85,9 @@ export async function cancelPendingNotifications(ctx: Ctx, incidentId: string, k
     .where('kind', 'in', kinds)
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
+}
+
+/** Inserts deferred outbox rows (see enqueueNotifications' keysAreNew), a key already there left alone. */
+export async function insertNotificationRows(ctx: Pick<Ctx, 'db' | 'trx'>, rows: Insertable<NotificationsTable>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) await q(ctx).insertInto('notifications').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.column('key').doNothing()).execute();
 }

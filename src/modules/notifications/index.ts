@@ -1,4 +1,4 @@
-export { enqueueNotifications, cancelPendingNotifications, type Outgoing } from './enqueue.ts';
+export { enqueueNotifications, cancelPendingNotifications, insertNotificationRows, type Outgoing } from './enqueue.ts';
 export { channelRecipient, dedupeRecipients, userRecipients, resolveDestination, channelDestination, userDestination, deliveryWarnings, type Recipient } from './destinations.ts';
 export { buildMessage, incidentUrl, actionLinkUrl, type MessageInput } from './message.ts';
 export { loadSigningKey } from './signing-key.ts';

@@ -63,7 +63,8 @@ export async function fireStep(tx: Ctx, engine: EngineDeps, incident: IncidentVi
     .execute();
   if (!inserted.length) return false;
 
-  await notifyRecipients(tx, engine, incident, recipients, 'page', step.key, { links: true, escalation: { level: step.level, round: step.round } });
+  // The step row above is new, so its messages' keys are too.
+  await notifyRecipients(tx, engine, incident, recipients, 'page', step.key, { links: true, escalation: { level: step.level, round: step.round }, keysAreNew: true });
 
   const late = Math.max(0, now - step.dueAt);
   let next: { level: number; round: number } | null = null;

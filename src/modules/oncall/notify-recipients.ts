@@ -14,7 +14,7 @@ export async function notifyRecipients(
   recipients: Recipient[],
   kind: MessageKind,
   purpose: string,
-  opts: { links: boolean; body?: string; escalation?: { level: number; round: number } },
+  opts: { links: boolean; body?: string; escalation?: { level: number; round: number }; keysAreNew?: boolean },
 ): Promise<Recipient[]> {
   const config = tx.config.current;
   const now = tx.clock.now();
@@ -38,6 +38,7 @@ export async function notifyRecipients(
         ...(r.user ? { recipient: config.users.find((u) => u.handle === r.user)?.name ?? r.user } : {}),
       }),
     })),
+    { keysAreNew: opts.keysAreNew ?? false },
   );
   const made = new Set(fresh);
   return recipients.filter((r) => made.has(keyOf(r)));

@@ -1,5 +1,8 @@
 import type { Logger } from '../../lib/logger.ts';
-import type { Ctx } from '../context.ts';
+import type { Ctx, DeferredWrites } from '../context.ts';
+import { recordChanges } from '../incidents/index.ts';
+import { setTimers } from '../timers/index.ts';
+import { insertNotificationRows } from '../notifications/index.ts';
 import { consumeEvents, markEventsReacted, type PendingEvent } from '../events/index.ts';
 import { q } from '../../db/transaction.ts';
 import type { EngineDeps } from './escalation-state.ts';
@@ -24,10 +27,14 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
       list.push({ id: e.id, topic: e.topic, at: e.at, payload: JSON.parse(e.payload) });
       byIncident.set(e.aggregate_id, list);
     }
-    // One read of every incident the batch touches (a score of round trips fewer per incident).
+    // One read of every incident the batch touches, and its timeline entries and timers written
+    // at the end in multi-row statements: on PostgreSQL every statement is a round trip.
     const ids = [...byIncident.keys()].sort();
     const views = new Map((await loadIncidentViewsById(tx, ids)).map((v) => [v.id, v]));
-    for (const id of ids) if (views.has(id)) await reconcileIncident(tx, engine, id, byIncident.get(id)!, views.get(id));
+    const deferred: DeferredWrites = { notifications: [], changes: [], timers: new Map() };
+    const batch: Ctx = { ...tx, deferred };
+    for (const id of ids) if (views.has(id)) await reconcileIncident(batch, engine, id, byIncident.get(id)!, views.get(id));
+    await writeDeferred(tx, deferred);
   };
   const limit = opts.limit ?? 200;
   try {
@@ -53,4 +60,13 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
     }
     return taken;
   }
+}
+
+/** Writes what a reaction batch deferred: its pages, its timers in one upsert, its timeline entries (with audit rows and events) in one each. */
+async function writeDeferred(tx: Ctx, deferred: DeferredWrites): Promise<void> {
+  await insertNotificationRows(tx, deferred.notifications);
+  await setTimers(tx, [...deferred.timers.values()]);
+  await recordChanges(tx, deferred.changes, { touch: false });
+  const touched = [...new Set(deferred.changes.filter((c) => c.touch).map((c) => c.incident.id))];
+  if (touched.length) await q(tx).updateTable('incidents').set({ updated_at: tx.clock.now() }).where('id', 'in', touched).execute();
 }

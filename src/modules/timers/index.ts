@@ -23,6 +23,10 @@ const RETRY_MS = 30_000;
 
 export async function setTimer(ctx: Ctx, kind: string, subjectId: string, dueAt: number, data: Record<string, unknown> = {}): Promise<void> {
   const json = JSON.stringify(data);
+  if (ctx.deferred) {
+    ctx.deferred.timers.set(`${kind}\u0000${subjectId}`, { kind, subject_id: subjectId, due_at: dueAt, data: json });
+    return;
+  }
   await q(ctx)
     .insertInto('timers')
     .values({ kind, subject_id: subjectId, due_at: dueAt, data: json })
@@ -32,8 +36,20 @@ export async function setTimer(ctx: Ctx, kind: string, subjectId: string, dueAt:
 
 /** Cancels a pending timer; true when there was one. */
 export async function cancelTimer(ctx: Ctx, kind: string, subjectId: string): Promise<boolean> {
+  const pending = ctx.deferred?.timers.delete(`${kind}\u0000${subjectId}`) ?? false;
   const { numDeletedRows } = await q(ctx).deleteFrom('timers').where('kind', '=', kind).where('subject_id', '=', subjectId).executeTakeFirst();
-  return numDeletedRows > 0n;
+  return pending || numDeletedRows > 0n;
+}
+
+/** Sets many timers in one statement (each replaces any pending timer of its kind and subject). */
+export async function setTimers(ctx: Pick<Ctx, 'db' | 'trx'>, rows: { kind: string; subject_id: string; due_at: number; data: string }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await q(ctx)
+      .insertInto('timers')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc) => oc.columns(['kind', 'subject_id']).doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at'), data: eb.ref('excluded.data') })))
+      .execute();
+  }
 }
 
 /**
