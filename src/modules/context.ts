@@ -40,6 +40,10 @@ export interface Ctx {
 export interface DeferredWrites {
   /** Rows for the notification outbox whose keys are known to be new (an escalation step's). */
   notifications: Insertable<DB['notifications']>[];
+  /** Escalation steps known to be new (the first step of an escalation this batch created, a re-notification). */
+  steps: Insertable<DB['escalation_steps']>[];
+  /** Where those steps left their escalations. */
+  stepStates: Map<string, { level: number; round: number; next_step_at: number | null; state: string }>;
   changes: { ctx: Ctx; incident: { id: string; number: number }; change: { kind: string; body: string; data?: Record<string, unknown> }; touch: boolean }[];
   timers: Map<string, { kind: string; subject_id: string; due_at: number; data: string }>;
 }

@@ -23,6 +23,11 @@ export interface StepRequest {
   targets?: EscalationTarget[];
   /** Schedule the following step (automatic escalation); manual steps leave the timer alone. */
   scheduleNext: boolean;
+  /**
+   * Nobody else can run this step (the escalation was created by this very transaction, or the key
+   * is one event's): in a reaction batch its rows may wait for the batch's multi-row writes.
+   */
+  knownNew?: boolean;
 }
 
 export const stepKey = (level: number, round: number) => `L${level}R${round}`;
@@ -46,22 +51,22 @@ export async function fireStep(tx: Ctx, engine: EngineDeps, incident: IncidentVi
   // A reassignment names its target; "named in the escalation policy" would be wrong.
   const recipients = step.targets ? resolved.recipients.map((r) => (r.reason.startsWith('on call') ? r : { ...r, reason: 'reassigned to them' })) : resolved.recipients;
 
-  const inserted = await q(tx)
-    .insertInto('escalation_steps')
-    .values({
-      incident_id: incident.id,
-      step_key: step.key,
-      level: step.level,
-      round: step.round,
-      due_at: step.dueAt,
-      fired_at: now,
-      node: engine.nodeId,
-      recipients: JSON.stringify(recipients.map((r) => ({ destination: r.destination, user: r.user, reason: r.reason, delay_ms: r.delayMs }))),
-    })
-    .onConflict((oc) => oc.columns(['incident_id', 'step_key']).doNothing())
-    .returning('step_key')
-    .execute();
-  if (!inserted.length) return false;
+  const stepRow = {
+    incident_id: incident.id,
+    step_key: step.key,
+    level: step.level,
+    round: step.round,
+    due_at: step.dueAt,
+    fired_at: now,
+    node: engine.nodeId,
+    recipients: JSON.stringify(recipients.map((r) => ({ destination: r.destination, user: r.user, reason: r.reason, delay_ms: r.delayMs }))),
+  };
+  const deferred = step.knownNew ? tx.deferred : undefined;
+  if (deferred) deferred.steps.push(stepRow);
+  else {
+    const inserted = await q(tx).insertInto('escalation_steps').values(stepRow).onConflict((oc) => oc.columns(['incident_id', 'step_key']).doNothing()).returning('step_key').execute();
+    if (!inserted.length) return false;
+  }
 
   // The step row above is new, so its messages' keys are too.
   await notifyRecipients(tx, engine, incident, recipients, 'page', step.key, { links: true, escalation: { level: step.level, round: step.round }, keysAreNew: true });
@@ -72,12 +77,9 @@ export async function fireStep(tx: Ctx, engine: EngineDeps, incident: IncidentVi
     next = nextStep(policy, step.level, step.round, severity.escalate);
     const timeout = level?.timeout ?? severity.ack_target;
     if (next) await setTimer(tx, ESCALATE_TIMER, incident.id, now + timeout, { level: next.level, round: next.round });
-    await saveEscalation(tx, incident.id, {
-      level: step.level,
-      round: step.round,
-      next_step_at: next ? now + timeout : null,
-      state: next ? 'active' : 'exhausted',
-    });
+    const state = { level: step.level, round: step.round, next_step_at: next ? now + timeout : null, state: next ? 'active' : 'exhausted' };
+    if (deferred) deferred.stepStates.set(incident.id, state);
+    else await saveEscalation(tx, incident.id, state);
   }
 
   const who = describeRecipients(recipients);

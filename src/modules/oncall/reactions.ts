@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Logger } from '../../lib/logger.ts';
 import type { Ctx, DeferredWrites } from '../context.ts';
 import { recordChanges } from '../incidents/index.ts';
@@ -31,7 +32,7 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
     // at the end in multi-row statements: on PostgreSQL every statement is a round trip.
     const ids = [...byIncident.keys()].sort();
     const views = new Map((await loadIncidentViewsById(tx, ids)).map((v) => [v.id, v]));
-    const deferred: DeferredWrites = { notifications: [], changes: [], timers: new Map() };
+    const deferred: DeferredWrites = { notifications: [], steps: [], stepStates: new Map(), changes: [], timers: new Map() };
     const batch: Ctx = { ...tx, deferred };
     for (const id of ids) if (views.has(id)) await reconcileIncident(batch, engine, id, byIncident.get(id)!, views.get(id));
     await writeDeferred(tx, deferred);
@@ -64,9 +65,27 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
 
 /** Writes what a reaction batch deferred: its pages, its timers in one upsert, its timeline entries (with audit rows and events) in one each. */
 async function writeDeferred(tx: Ctx, deferred: DeferredWrites): Promise<void> {
+  for (let i = 0; i < deferred.steps.length; i += 200) {
+    await q(tx).insertInto('escalation_steps').values(deferred.steps.slice(i, i + 200)).onConflict((oc) => oc.columns(['incident_id', 'step_key']).doNothing()).execute();
+  }
+  await saveStepStates(tx, [...deferred.stepStates]);
   await insertNotificationRows(tx, deferred.notifications);
   await setTimers(tx, [...deferred.timers.values()]);
   await recordChanges(tx, deferred.changes, { touch: false });
   const touched = [...new Set(deferred.changes.filter((c) => c.touch).map((c) => c.incident.id))];
   if (touched.length) await q(tx).updateTable('incidents').set({ updated_at: tx.clock.now() }).where('id', 'in', touched).execute();
+}
+
+/** Where each escalation's first step left it, in one UPDATE … FROM (VALUES …) per hundred. */
+async function saveStepStates(tx: Ctx, states: [string, { level: number; round: number; next_step_at: number | null; state: string }][]): Promise<void> {
+  const now = tx.clock.now();
+  for (let i = 0; i < states.length; i += 100) {
+    const values = sql.join(
+      states.slice(i, i + 100).map(([id, s]) => sql`(cast(${id} as text), cast(${s.level} as integer), cast(${s.round} as integer), cast(${s.next_step_at} as bigint), cast(${s.state} as text))`),
+    );
+    await sql`
+      update escalations set "level" = v.column2, "round" = v.column3, next_step_at = v.column4, "state" = v.column5, updated_at = ${now}
+      from (values ${values}) as v
+      where escalations.incident_id = v.column1`.execute(q(tx));
+  }
 }

@@ -61,7 +61,7 @@ export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId:
       }
       await scheduleStakeholders(tx, engine, incident, Date.parse(incident.triggered_at));
       await armReminder(tx, incident, Date.parse(incident.triggered_at));
-      if (row.state === 'active') await fireStep(tx, engine, incident, row, { level: 1, round: 1, dueAt: Date.parse(incident.triggered_at), key: stepKey(1, 1), scheduleNext: true });
+      if (row.state === 'active') await fireStep(tx, engine, incident, row, { level: 1, round: 1, dueAt: Date.parse(incident.triggered_at), key: stepKey(1, 1), scheduleNext: true, knownNew: true });
       await afterEvents(tx, engine, incident, { ...row }, events);
       return;
     }
@@ -98,7 +98,7 @@ export async function reconcileIncident(tx: Ctx, engine: EngineDeps, incidentId:
 async function afterEvents(tx: Ctx, engine: EngineDeps, incident: IncidentView, esc: EscalationRow, events: IncidentEvent[]): Promise<void> {
   for (const e of events) {
     if (e.topic === 'incident.renotify' && esc.policy) {
-      await fireStep(tx, engine, incident, esc, { level: Math.max(1, esc.level), round: Math.max(1, esc.round), dueAt: e.at, key: `renotify-${e.id}`, why: 'Re-notification (a new alert on an incident already being handled)', scheduleNext: false });
+      await fireStep(tx, engine, incident, esc, { level: Math.max(1, esc.level), round: Math.max(1, esc.round), dueAt: e.at, key: `renotify-${e.id}`, why: 'Re-notification (a new alert on an incident already being handled)', scheduleNext: false, knownNew: true });
     } else if (e.topic === 'incident.stakeholder_update') {
       await passOnUpdate(tx, engine, incident, e.id, typeof e.payload.body === 'string' ? e.payload.body : '');
       await saveEscalation(tx, incident.id, { last_update_at: e.at });
