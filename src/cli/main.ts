@@ -13,6 +13,7 @@ Usage:
 Local administration (opens the server's database directly; same --data-dir / DATABASE_URL):
   firebreak user create <handle> --name NAME --email EMAIL [--role admin|responder|viewer] [--time-zone TZ]
   firebreak user list
+  firebreak user reset-password <handle>   a new one-time password (people declared in the config start without one)
   firebreak token create --name NAME [--user HANDLE (default admin)] [--scopes read,write,admin]
   firebreak token revoke <token-id>
 
@@ -102,6 +103,7 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
   user: {
     create: { options: [...LOCAL, 'name', 'email', 'role', 'time-zone'], load: async () => (await import('./commands/user-create.ts')).userCreateCommand },
     list: { options: LOCAL, load: async () => (await import('./commands/user-list.ts')).userListCommand },
+    'reset-password': { options: LOCAL, load: async () => (await import('./commands/user-reset-password.ts')).userResetPasswordCommand },
   },
   token: {
     create: { options: [...LOCAL, 'name', 'user', 'scopes'], load: async () => (await import('./commands/token-create.ts')).tokenCreateCommand },

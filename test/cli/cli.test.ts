@@ -261,6 +261,17 @@ for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real bi
     assert.equal(dup.code, 1);
     assert.match(dup.stderr, /^firebreak: CONFLICT: a user with handle "ada" already exists/);
 
+    // People declared in the config (alice) start without a password; a reset gives them one.
+    const reset = await run(['user', 'reset-password', 'alice', '--data-dir', dir]);
+    assert.equal(reset.code, 0, reset.stderr);
+    const alicePassword = /^New one-time password for alice: (\S+)$/m.exec(reset.stdout)?.[1];
+    assert.ok(alicePassword, reset.stdout);
+    const aliceLogin = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'alice', password: alicePassword }) });
+    assert.equal(aliceLogin.status, 200);
+    const missing = await run(['user', 'reset-password', 'nobody-here', '--data-dir', dir]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^firebreak: NOT_FOUND/);
+
     const bad = await run(['user', 'create', 'cid', '--name', 'Carol', '--email', 'not-an-email', '--data-dir', dir]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^firebreak: VALIDATION_FAILED: email: /);
