@@ -23,7 +23,7 @@ import { withTransaction } from '../src/db/transaction.ts';
 import { ManualClock } from '../src/lib/clock.ts';
 import { systemActor, type Ctx } from '../src/modules/context.ts';
 import { createIncident, transitionIncident, type LifecycleVerb } from '../src/modules/incidents/index.ts';
-import { BENCH_ADMIN_PASSWORD, createBenchDatabase, intOption, log, logMachine, markdownTable, median, percentile, processCpuSeconds, startBenchServer, type BenchChild } from './support.ts';
+import { createBenchDatabase, intOption, log, logMachine, markdownTable, median, percentile, processCpuSeconds, startBenchServer, type BenchChild } from './support.ts';
 
 const { values: opt } = parseArgs({
   options: {

@@ -86,7 +86,7 @@ export async function startServer(
     // Paging: incident events become escalation steps and queued notifications; the dispatcher sends them.
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();
-    const engine = await createEngine({ db, config, clock, logger }, nodeId);
+    const engine = await createEngine({ db, clock }, nodeId);
     const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke() });
     oncall.start();
     // Auto-resolve, duration rules, flapping and escalation steps run on timers kept in the database.

@@ -28,11 +28,17 @@ export async function authenticateRequest(req: FastifyRequest, ctx: Pick<Ctx, 'd
   return actor;
 }
 
-function assertSameOrigin(req: FastifyRequest, publicUrl: string) {
+/** Why a state-changing request does not come from our own pages (Sec-Fetch-Site, then Origin), or null when it does. */
+export function crossOriginReason(req: FastifyRequest, publicUrl: string): string | null {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new DomainError('CSRF_REJECTED', 'cross-site request refused');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-site request refused';
   const origin = req.headers.origin;
-  if (origin === undefined) return;
+  if (origin === undefined) return null;
   const allowed = new Set([new URL(publicUrl).origin, `${req.protocol}://${req.headers.host}`]);
-  if (!allowed.has(origin)) throw new DomainError('CSRF_REJECTED', 'cross-origin request refused');
+  return allowed.has(origin) ? null : 'cross-origin request refused';
+}
+
+function assertSameOrigin(req: FastifyRequest, publicUrl: string) {
+  const reason = crossOriginReason(req, publicUrl);
+  if (reason) throw new DomainError('CSRF_REJECTED', reason);
 }

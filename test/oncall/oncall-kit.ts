@@ -101,7 +101,7 @@ export async function oncallFixture(dialect: DialectName, file: string, patch?: 
   const env = await createTestEnv(dialect, file);
   env.config.current = oncallConfig(base, patch);
   await syncConfiguredUsers({ db: env.db, config: env.config, clock: env.clock, requestId: 'test' });
-  const node = new OncallNode(env, await createEngine({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: 'silent' }) }, 'node-a'));
+  const node = new OncallNode(env, await createEngine({ db: env.db, clock: env.clock }, 'node-a'));
   return {
     env,
     node,

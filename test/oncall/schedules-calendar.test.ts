@@ -160,7 +160,9 @@ for (const { name, skip } of DIALECTS) {
       const { app, logs } = await buildAppWithCapturedLogs(env);
       try {
         assert.equal((await app.inject({ method: 'GET', url: path })).statusCode, 200);
-        assert.equal((await app.inject({ method: 'GET', url: `/ical/schedules/berlin-daily.ics?token=${token.slice(0, -1)}A` })).statusCode, 404);
+        // The last character changed (to one it is not), so the token is wrong on every run.
+        const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+        assert.equal((await app.inject({ method: 'GET', url: `/ical/schedules/berlin-daily.ics?token=${forged}` })).statusCode, 404);
         assert.ok(logs().includes('/ical/schedules/berlin-daily.ics'), 'the request was logged');
         assert.ok(!logs().includes(token.slice(0, 40)), 'a feed token was logged');
       } finally {

@@ -1,4 +1,5 @@
 import type { ShiftView } from '../../modules/oncall/schedule-schemas.ts';
+import { localToInstant } from '../../lib/zoned-time.ts';
 import { CliError } from '../io.ts';
 
 /**
@@ -47,25 +48,12 @@ export function wallTime(ms: number, timeZone: string | undefined): WallTime {
   return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour) % 24, minute: Number(p.minute), weekday: p.weekday };
 }
 
-/** The zone's offset from UTC at an instant, in ms (whole minutes). */
-function offsetAt(ms: number, timeZone: string | undefined): number {
-  const w = wallTime(ms, timeZone);
-  const floored = Math.floor(ms / MINUTE) * MINUTE;
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - floored;
-}
-
 /**
- * The instant of a wall-clock time in a zone. Fields may overflow (hour 24 is the next day's
- * midnight). In a daylight-saving gap the time is read with the offset before the change, so it
- * lands after the gap; a repeated hour gives its first occurrence.
+ * The instant of a wall-clock time in a zone (undefined: the system's). Fields may overflow (hour
+ * 24 is the next day's midnight); gaps and repeated hours follow localToInstant.
  */
 export function zonedInstant(year: number, month: number, day: number, hour: number, minute: number, timeZone: string | undefined): number {
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
-  // The offsets a day either side (zones change at most once in between, and not by more than a day).
-  const before = offsetAt(wall - 24 * HOUR, timeZone);
-  const after = offsetAt(wall + 24 * HOUR, timeZone);
-  const fits = [wall - before, wall - after].filter((t) => t + offsetAt(t, timeZone) === wall);
-  return fits.length ? Math.min(...fits) : wall - before;
+  return localToInstant({ year, month, day, hour, minute }, zoneName(timeZone));
 }
 
 /** The zone's name for headings: TZ when set, else the system's. */

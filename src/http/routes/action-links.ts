@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { FirebreakConfig } from '../../config/schema.ts';
 import { RateLimiter } from '../../modules/auth/index.ts';
 import type { Ctx } from '../../modules/context.ts';
 import { actOnLink, crossSitePage, inspectLink, LINK_PAGE_HEADERS, recordLinkRefusal, refusalReason, renderLinkPage, type LinkOutcome, type LinkPage } from '../../modules/notifications/index.ts';
+import { crossOriginReason } from '../authenticate.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /** Form posts from the confirmation page are empty; anything larger is not ours. */
@@ -45,7 +45,8 @@ export function actionLinkRoutes(): RouteDef[] {
       response: { description: 'An HTML page saying what was done (401 sign in first, 403 refused, 409 used or nothing to do, 410 expired)' },
       handler: async ({ ctx, params, req, reply }) => {
         // The form fields (if any) are ignored: the token says everything.
-        if (!fromOurPage(req, ctx.config.current)) return send(reply, crossSitePage(ctx.config.current));
+        // A recipient link acts without a cookie, so the same-origin rule is checked here too.
+        if (crossOriginReason(req, ctx.config.current.organisation.public_url)) return send(reply, crossSitePage(ctx.config.current));
         const token = params['*'];
         const outcome = await actOnLink(ctx, token);
         await record(ctx, req, outcome, 'used');
@@ -76,17 +77,4 @@ function refusalRecorder() {
     if (perLink.hit(`${reason}|${how}|${link}`, now) > 0 || perAddress.hit(req.ip, now) > 0) return;
     await recordLinkRefusal(ctx, outcome, how);
   };
-}
-
-/**
- * The POST must come from our confirmation page, judged as authenticate.ts judges cookie requests
- * (Sec-Fetch-Site, then Origin). Needed here too because a recipient link acts without a cookie.
- * TODO: use authenticate.ts's assertSameOrigin once it is exported, instead of this restatement.
- */
-function fromOurPage(req: FastifyRequest, config: FirebreakConfig): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  return origin === new URL(config.organisation.public_url).origin || origin === `${req.protocol}://${req.headers.host}`;
 }

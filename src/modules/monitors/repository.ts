@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { forUpdate } from '../../db/dialect.ts';
+import { chunks as split } from '../../lib/chunks.ts';
 import { q } from '../../db/transaction.ts';
 import type { MonitorChangesTable, MonitorResultsTable, MonitorStateTable } from '../../db/schema.ts';
 import type { Ctx } from '../context.ts';
@@ -9,11 +10,7 @@ type Db = Pick<Ctx, 'db' | 'trx'>;
 
 /** Large IN lists are split: SQLite binds at most 32 766 parameters, and shorter lists plan better. */
 export const CHUNK = 500;
-export function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+export const chunks = <T>(items: T[], size = CHUNK): T[][] => split(items, size);
 
 /** Result status as stored: 0 up, 1 degraded, 2 down. */
 export const STATUS_CODE = { up: 0, degraded: 1, down: 2 } as const;

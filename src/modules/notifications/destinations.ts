@@ -1,4 +1,4 @@
-import type { ChannelConfig, ProviderType, Urgency, UserConfig } from '../../config/oncall-schema.ts';
+import type { ChannelConfig, ProviderType, Urgency } from '../../config/oncall-schema.ts';
 import type { FirebreakConfig } from '../../config/schema.ts';
 import type { SendDestination } from './provider.ts';
 
@@ -87,9 +87,6 @@ function channelSettings(channel: ChannelConfig): SendDestination {
   if (channel.type === 'email') return { id: channel.id, type: 'email', to: channel.to };
   return channel;
 }
-
-/** Users declared in config, by handle. */
-export const configuredUser = (config: FirebreakConfig, handle: string): UserConfig | undefined => config.users.find((u) => u.handle === handle);
 
 /** Problems in a config that loads but cannot deliver, for a warning at start (email without SMTP). */
 export function deliveryWarnings(config: FirebreakConfig): string[] {

@@ -4,6 +4,7 @@ import type { Database } from '../../db/create-db.ts';
 import type { NotificationsTable } from '../../db/schema.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { chunks } from '../../lib/chunks.ts';
 import { formatDuration } from '../../lib/duration.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { systemActor, type Ctx } from '../context.ts';
@@ -219,14 +220,14 @@ export class NotificationDispatcher {
     this.flushTimer.unref();
   }
 
-  /** Writes every finished attempt and deferral in one transaction. */
+  /** Writes every finished attempt and deferral: one transaction (a few at once on PostgreSQL). */
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       const batch = this.outcomes;
       this.outcomes = [];
       if (!batch.length) return;
       // PostgreSQL: a few transactions at once (each attempt is several round trips); SQLite has one writer.
-      const parts = this.deps.db.dialect.supportsSkipLocked ? chunk(batch, Math.max(25, Math.ceil(batch.length / FLUSH_TRANSACTIONS))) : [batch];
+      const parts = this.deps.db.dialect.supportsSkipLocked ? chunks(batch, Math.max(25, Math.ceil(batch.length / FLUSH_TRANSACTIONS))) : [batch];
       await Promise.all(
         parts.map(async (part) => {
           try {
@@ -327,8 +328,6 @@ function describeAttempt(row: NotificationRow, message: NotificationMessage, res
   if (status === 'gave_up') return `${what} to ${to} given up after ${attempt} attempts: ${why}`;
   return `${what} to ${to} failed and will not be retried: ${why}`;
 }
-
-const chunk = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
 
 /**
  * Each message's new status in one statement per 100 (UPDATE … FROM VALUES, on both engines),

@@ -21,15 +21,11 @@ export interface BoundPolicy {
 export interface EngineDeps {
   signingKey: Buffer;
   nodeId: string;
-  /** Called with each automatic step's lateness (ms), for metrics. */
-  onStepLateness?: (ms: number) => void;
 }
 
 export const ESCALATE_TIMER = 'oncall.escalate';
 export const STAKEHOLDER_TIMER = 'oncall.stakeholders';
 export const REMINDER_TIMER = 'oncall.reminder';
-/** Every timer kind the on-call engine owns. */
-export const ONCALL_TIMER_KINDS = [ESCALATE_TIMER, STAKEHOLDER_TIMER, REMINDER_TIMER] as const;
 
 /**
  * The policy for an incident: that of its first service (in the order they joined) that names

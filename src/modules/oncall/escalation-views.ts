@@ -1,18 +1,21 @@
 import { hostname } from 'node:os';
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import type { NotificationsTable } from '../../db/schema.ts';
 import { q } from '../../db/transaction.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentRow } from '../incidents/index.ts';
-import { loadSigningKey, NOTIFICATION_STATUSES } from '../notifications/index.ts';
+import { NOTIFICATION_STATUSES } from '../notifications/index.ts';
+import { createEngine } from './worker.ts';
 import { DEFAULT_POLICY_ID } from '../../config/oncall-schema.ts';
 import type { EngineDeps } from './escalation-state.ts';
 
 const iso = (t: number | null) => (t === null ? null : isoTime(Number(t)));
 
 /** The engine as a request handler needs it (manual escalation, reassignment): the signing key, this host. */
-export async function requestEngine(ctx: Ctx): Promise<EngineDeps> {
-  return { signingKey: await loadSigningKey(ctx), nodeId: `${hostname()}-${process.pid}` };
+export function requestEngine(ctx: Ctx): Promise<EngineDeps> {
+  return createEngine(ctx, `${hostname()}-${process.pid}`);
 }
 
 /** An incident's escalation: the bound policy, where it stands, every step and every message with its attempts. */
@@ -47,8 +50,7 @@ export async function getEscalation(ctx: Ctx, ref: string) {
   };
 }
 
-type NotificationRow = Awaited<ReturnType<typeof listRows>>[number];
-const listRows = (ctx: Ctx) => q(ctx).selectFrom('notifications').selectAll().execute();
+type NotificationRow = Selectable<NotificationsTable>;
 
 function notificationView(n: NotificationRow, attempts: { at: number; ok: number; status_code: number | null; latency_ms: number; error: string | null; node: string }[]) {
   return {

@@ -111,7 +111,6 @@ export async function fireStep(tx: Ctx, engine: EngineDeps, incident: IncidentVi
     },
     { touch: false },
   );
-  if (step.scheduleNext) engine.onStepLateness?.(late);
   return true;
 }
 

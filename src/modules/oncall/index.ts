@@ -1,8 +1,8 @@
 export { OncallWorker, createEngine, type OncallWorkerDeps } from './worker.ts';
 export { oncallTimerHandlers } from './timer-handlers.ts';
-export { ONCALL_TIMER_KINDS, ESCALATE_TIMER, STAKEHOLDER_TIMER, REMINDER_TIMER, bindPolicy, type EngineDeps, type BoundPolicy } from './escalation-state.ts';
+export { ESCALATE_TIMER, STAKEHOLDER_TIMER, REMINDER_TIMER, bindPolicy, type EngineDeps, type BoundPolicy } from './escalation-state.ts';
 export { checkEscalationLateness, LATE_ALERT_KEY, LATE_STEP_MS } from './watchdog.ts';
-export { whoIsOnCall, onCallSegments, loadOverrides } from './on-call.ts';
+export { whoIsOnCall, loadOverrides } from './on-call.ts';
 export { resolveTargets } from './recipients.ts';
 export { escalateNow, reassignIncident, rebindEscalation, escalateInput, reassignInput } from './escalation-verbs.ts';
 export { getEscalation, listNotifications, listNotificationsQuery, listEscalationPolicies, listChannels, requestEngine } from './escalation-views.ts';

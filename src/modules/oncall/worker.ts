@@ -20,8 +20,8 @@ export interface OncallWorkerDeps {
 }
 
 /** The engine's dependencies: the link-signing key from the database and this node's name. */
-export async function createEngine(deps: OncallWorkerDeps, nodeId: string, extra: Partial<EngineDeps> = {}): Promise<EngineDeps> {
-  return { signingKey: await loadSigningKey({ db: deps.db, clock: deps.clock }), nodeId, ...extra };
+export async function createEngine(deps: Pick<OncallWorkerDeps, 'db' | 'clock'>, nodeId: string): Promise<EngineDeps> {
+  return { signingKey: await loadSigningKey({ db: deps.db, clock: deps.clock }), nodeId };
 }
 
 /**
