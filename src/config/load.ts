@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Document, LineCounter, isCollection, isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { crossCheckMonitors } from './monitors-schema.ts';
 import { crossCheckOncall } from './oncall-schema.ts';
+import { crossCheckStatusPage } from './statuspage-schema.ts';
 import { configSchema, crossCheckClassification, crossCheckIntegrations, crossCheckServices, finishConfig, isTimeZone, type FirebreakConfig } from './schema.ts';
 
 /** One problem in a config file, with its YAML path and, when known, its line and column. */
@@ -53,7 +54,7 @@ export function parseConfigText(text: string, env: Readonly<Record<string, strin
       for (const e of expanded) if (!unset.has(formatPath(e.path))) issues.push({ path: formatPath(e.path), message: e.message, ...locate(doc, lineCounter, e.path) });
     }
   }
-  for (const issue of [...crossCheckServices(raw), ...crossCheckIntegrations(raw), ...crossCheckClassification(raw), ...crossCheckMonitors(raw, isTimeZone), ...crossCheckOncall(raw, isTimeZone)]) issues.push({ path: formatPath(issue.path), message: issue.message, ...locate(doc, lineCounter, issue.path) });
+  for (const issue of [...crossCheckServices(raw), ...crossCheckIntegrations(raw), ...crossCheckClassification(raw), ...crossCheckMonitors(raw, isTimeZone), ...crossCheckOncall(raw, isTimeZone), ...crossCheckStatusPage(raw, isTimeZone)]) issues.push({ path: formatPath(issue.path), message: issue.message, ...locate(doc, lineCounter, issue.path) });
   for (const issue of issues) if (issue.line === undefined) Object.assign(issue, locate(doc, lineCounter, parsePath(issue.path)));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
   return { ok: true, config: finishConfig(parsed.data) };

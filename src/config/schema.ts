@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
 import { findCycle } from '../lib/graph.ts';
@@ -5,6 +6,7 @@ import { parsePath, type PathSegment } from '../lib/json-path.ts';
 import { duration, slug } from './primitives.ts';
 import { finishMonitor, monitoringSchema, MONITORING_DEFAULTS, monitorSchema, type MonitorConfig, type MonitoringConfig } from './monitors-schema.ts';
 import { oncallSchemaFields, type ChannelConfig, type EscalationPolicyConfig, type NotificationsConfig, type ScheduleConfig, type StakeholderGroupConfig, type Urgency, type UserConfig } from './oncall-schema.ts';
+import { statusPageSchema, STATUS_PAGE_DEFAULTS, type StatusPageConfig } from './statuspage-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
@@ -283,6 +285,7 @@ export const configSchema = z
     monitors: z.array(monitorSchema).default([]),
     monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
     ...oncallSchemaFields,
+    status_page: statusPageSchema.default(STATUS_PAGE_DEFAULTS),
   });
 
 /**
@@ -498,6 +501,7 @@ export interface FirebreakConfig {
   schedules: ScheduleConfig[];
   escalation_policies: EscalationPolicyConfig[];
   notifications: NotificationsConfig;
+  status_page: StatusPageConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -551,6 +555,20 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     schedules: raw.schedules.map((s) => ({ ...s, time_zone: s.time_zone ?? raw.organisation.time_zone })),
     escalation_policies: raw.escalation_policies,
     notifications: raw.notifications,
+    status_page: finishStatusPage(raw),
+  };
+}
+
+/** The page's id, name, address and zone, from the organisation where not given. */
+function finishStatusPage(raw: RawConfig): StatusPageConfig {
+  const page = raw.status_page;
+  const base = raw.organisation.public_url.replace(/\/+$/, '');
+  return {
+    ...page,
+    id: page.id ?? createHash('sha256').update(raw.organisation.name).digest('hex').replace(/[^a-z0-9]/g, '').slice(0, 12),
+    name: page.name ?? raw.organisation.name,
+    url: (page.url ?? (page.host ? `https://${page.host}/` : `${base}/status`)).replace(/\/+$/, ''),
+    time_zone: page.time_zone ?? raw.organisation.time_zone,
   };
 }
 

@@ -34,6 +34,12 @@ export interface DB {
   notification_attempts: NotificationAttemptsTable;
   action_link_uses: { nonce: string; incident_id: string; action: string; used_at: number; used_by: string };
   app_secrets: { name: string; value: string; created_at: number };
+  status_components: StatusComponentsTable;
+  status_component_changes: { id: Generated<number>; component_id: string; at: number; from_status: string; to_status: string };
+  status_incidents: StatusIncidentsTable;
+  status_incident_updates: StatusIncidentUpdatesTable;
+  incident_publications: IncidentPublicationsTable;
+  status_subscribers: StatusSubscribersTable;
 }
 
 export interface UsersTable {
@@ -436,4 +442,80 @@ export interface NotificationAttemptsTable {
   latency_ms: number;
   error: string | null;
   node: string;
+}
+
+/** A status-page component's published status; the override, when set, is what a person chose. */
+export interface StatusComponentsTable {
+  id: string;
+  status: string;
+  override_status: string | null;
+  override_by: string | null;
+  override_at: number | null;
+  override_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A public incident or scheduled maintenance. */
+export interface StatusIncidentsTable {
+  id: string;
+  kind: string;
+  incident_id: string | null;
+  name: string;
+  status: string;
+  impact: string;
+  impact_override: string | null;
+  /** JSON object: affected component id → the status this incident declares for it. */
+  components: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number;
+  monitoring_at: number | null;
+  resolved_at: number | null;
+  scheduled_for: number | null;
+  scheduled_until: number | null;
+  time_zone: string | null;
+  auto_transition: number;
+  reminded_at: number | null;
+  maintenance_window_id: string | null;
+  postmortem_body: string | null;
+  postmortem_published_at: number | null;
+  source: string;
+  created_by: string;
+}
+
+export interface StatusIncidentUpdatesTable {
+  id: string;
+  status_incident_id: string;
+  status: string;
+  body: string;
+  created_at: number;
+  display_at: number;
+  affected_components: string | null;
+  deliver_notifications: number;
+  created_by: string;
+}
+
+/** How an internal incident relates to the status page: opted out, posted, when. */
+export interface IncidentPublicationsTable {
+  incident_id: string;
+  opted_out_at: number | null;
+  opted_out_by: string | null;
+  opted_out_reason: string | null;
+  status_incident_id: string | null;
+  first_posted_at: number | null;
+  detected_at: number;
+  updated_at: number;
+}
+
+export interface StatusSubscribersTable {
+  id: string;
+  kind: string;
+  address: string;
+  components: string | null;
+  created_at: number;
+  confirmed_at: number | null;
+  confirm_sent_at: number | null;
+  unsubscribed_at: number | null;
+  created_by: string;
 }

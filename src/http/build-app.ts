@@ -38,6 +38,10 @@ import { scheduleRoutes } from './routes/schedules.ts';
 import { oncallMetricsText } from '../modules/oncall/index.ts';
 import { escalationRoutes } from './routes/escalation.ts';
 import { actionLinkRoutes } from './routes/action-links.ts';
+import { StatusPageService } from '../modules/statuspage/index.ts';
+import { statusPageRoutes } from './routes/status-page.ts';
+import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
+import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
 
 export interface AppDeps {
   db: Database;
@@ -54,6 +58,8 @@ export interface AppDeps {
   ingestWaitMs?: number;
   /** Run this node's monitors (default true); tests of other parts may leave them off. */
   monitors?: boolean;
+  /** How often this node looks for changes to the status page (default 1 s). */
+  statusPageRefreshMs?: number;
 }
 
 /** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
@@ -71,6 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    // The status page's own host name serves the page at its root: /, /incidents/…, /history.rss.
+    rewriteUrl: (req) => statusHostPath(deps.config.current.status_page, req.headers.host, req.url ?? '/'),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -103,6 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     app.addHook('onClose', () => runner.stop());
   }
   const intake = createIntake(new IntegrationRateLimits(), signals, () => deps.ingestWaitMs ?? deps.config.current.ingest.wait_for_processing);
+  const statusPage = new StatusPageService({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'status-page', actor: systemActor('status-page') }, deps.logger, { refreshMs: deps.statusPageRefreshMs });
+  statusPage.start();
+  app.addHook('onClose', () => statusPage.stop());
   const routes: RouteDef[] = [];
   routes.push(
     ...healthRoutes(deps, {
@@ -130,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...monitorRoutes(runner),
     ...scheduleRoutes(),
     ...escalationRoutes(),
+    ...statusPageAdminRoutes(statusPage),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from
@@ -156,7 +168,37 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
     for (const route of links) register(scope, deps, route);
   });
+  // The public status page reads its cache only: no session lookup, no per-request log line.
+  await app.register(statusPageRoutes(statusPage));
+  // Subscribing from the page's forms: urlencoded bodies from a public, rate-limited form.
+  const subscriptions = statusSubscriptionRoutes(statusPage);
+  routes.push(...subscriptions);
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => done(null, parseForm(String(body))));
+    for (const route of subscriptions) register(scope, deps, route);
+  });
   return { app, routes };
+}
+
+/** A urlencoded form as an object; a repeated field (a checkbox list) becomes an array. */
+function parseForm(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const seen = out[k];
+    out[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
+  }
+  return out;
+}
+
+/**
+ * On the status page's own host, paths are the page's: `/` is the page, `/incidents/x` an
+ * incident; the JSON API, feeds and everything under /status keep their paths.
+ */
+export function statusHostPath(page: { enabled: boolean; host?: string | undefined }, host: string | undefined, url: string): string {
+  if (!page.enabled || !page.host || !host) return url;
+  if (host.toLowerCase().replace(/:\d+$/, '') !== page.host) return url;
+  if (/^\/(api\/v2\/|status(\/|\?|$)|history\.(rss|atom)(\?|$))/.test(url)) return url;
+  return url === '/' || url.startsWith('/?') ? `/status${url.slice(1)}` : `/status${url}`;
 }
 
 function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {

@@ -1,0 +1,10 @@
+export { StatusPageService } from './status-page-service.ts';
+export { StatusPageCache, type CachedBody } from './status-cache.ts';
+export { V2_ENDPOINTS } from './v2-json.ts';
+export { renderStatusPage, renderIncidentPage, renderHistoryPage } from './render-page.ts';
+export { renderRss, renderAtom } from './render-feeds.ts';
+export { renderBadge } from './render-badge.ts';
+export { loadHistoryPage, loadPublicIncident } from './public-history.ts';
+export { syncComponentStatuses, deriveComponentStatuses, type ComponentChange } from './component-status.ts';
+export type { PageSnapshot, PublicIncident, PublicUpdate, SnapshotComponent, UptimeDay } from './snapshot-types.ts';
+export * from './vocabulary.ts';
