@@ -1,7 +1,7 @@
 export { StatusPageService } from './status-page-service.ts';
 export { StatusPageCache, type CachedBody } from './status-cache.ts';
 export { V2_ENDPOINTS } from './v2-json.ts';
-export { renderStatusPage, renderIncidentPage, renderHistoryPage } from './render-page.ts';
+export { renderStatusPage, renderIncidentPage, renderHistoryPage, renderNoticePage } from './render-page.ts';
 export { renderRss, renderAtom } from './render-feeds.ts';
 export { renderBadge } from './render-badge.ts';
 export { loadHistoryPage, loadPublicIncident } from './public-history.ts';
