@@ -18,6 +18,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
+import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from './modules/statuspage/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
 
@@ -87,12 +88,13 @@ export async function startServer(
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();
     const engine = await createEngine({ db, clock }, nodeId);
-    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke() });
+    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke(), reactors: [statusPageReactor] });
     oncall.start();
-    // Auto-resolve, duration rules, flapping and escalation steps run on timers kept in the database.
+    // Auto-resolve, duration rules, flapping, escalation steps and the status page's automatic posts
+    // and maintenance moves run on timers kept in the database.
     const timers = startTimerLoop(
       { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
-      { ...pipelineTimerHandlers, ...oncallTimerHandlers(engine) },
+      { ...pipelineTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers },
       { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.

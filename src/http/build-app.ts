@@ -67,7 +67,7 @@ export const BODY_LIMIT = 256 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP app with every route; never listens, so tests can `inject`. */
-export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteDef[] }> {
+export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteDef[]; statusPage: StatusPageService }> {
   const app = Fastify({
     // Fastify accepts a hop count at run time although its types only list boolean and string.
     trustProxy: (deps.trustProxy ?? false) as boolean | string,
@@ -177,7 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => done(null, parseForm(String(body))));
     for (const route of subscriptions) register(scope, deps, route);
   });
-  return { app, routes };
+  return { app, routes, statusPage };
 }
 
 /** A urlencoded form as an object; a repeated field (a checkbox list) becomes an array. */

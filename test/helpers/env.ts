@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EXAMPLE_CONFIG_PATH, loadConfigFile } from '../../src/config/load.ts';
 import { ConfigStore } from '../../src/config/store.ts';
+import type { StatusPageService } from '../../src/modules/statuspage/index.ts';
 import { createDatabase, type Database } from '../../src/db/create-db.ts';
 import type { DialectName } from '../../src/db/dialect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -76,13 +77,15 @@ export async function createTestEnv(dialect: DialectName, testFile: string, opts
 export interface TestApp {
   app: FastifyInstance;
   routes: RouteDef[];
+  /** The app's status page (its cache and change watcher). */
+  statusPage: StatusPageService;
   /** Authorization headers for each kind of caller. */
   auth: { anonymous: Record<string, string>; viewer: Record<string, string>; responder: Record<string, string>; admin: Record<string, string>; token: Record<string, string> };
 }
 
 /** The HTTP app over a test env, with a session cookie per role and an admin-scoped API token. */
 export async function createTestApp(env: TestEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
-  const { app, routes } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS, ...overrides });
+  const { app, routes, statusPage } = await buildApp({ db: env.db, config: env.config, clock: env.clock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), version: 'test', ingestWaitMs: TEST_INGEST_WAIT_MS, ...overrides });
   await app.ready();
   const cookieFor = async (handle: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle, password: TEST_PASSWORD } });
@@ -94,6 +97,7 @@ export async function createTestApp(env: TestEnv, overrides: Partial<AppDeps> = 
   return {
     app,
     routes,
+    statusPage,
     auth: {
       anonymous: {},
       viewer: await cookieFor(env.users.viewer.handle),

@@ -31,6 +31,14 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/reports/anonymous': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
   'POST /api/v1/silences': { comment: 'database maintenance', matchers: [{ name: 'service', op: '=', value: 'database' }], duration: '2h' },
   'POST /api/v1/maintenance-windows': { title: 'Storage upgrade', services: ['storage'], time_zone: 'Europe/Berlin', starts_at: '2099-03-28T22:00', ends_at: '2099-03-28T23:00', recurrence: 'weekly' },
+  'PUT /api/v1/status-page/components/:id/override': { status: 'major_outage', reason: 'payments failing' },
+  'POST /api/v1/status-page/incidents': { name: 'Checkout errors', body: 'We are investigating.', components: { checkout: 'partial_outage' } },
+  'POST /api/v1/status-page/incidents/:id/updates': { status: 'identified', body: 'Found it.' },
+  'POST /api/v1/status-page/incidents/:id/postmortem': { body: 'What happened and what we changed.' },
+  'POST /api/v1/status-page/maintenances': { name: 'Storage upgrade', body: 'Uploads pause briefly.', components: ['file-storage'], time_zone: 'Europe/Berlin', starts_at: '2099-03-28T22:00', ends_at: '2099-03-28T23:00' },
+  'POST /api/v1/status-page/maintenances/:id/updates': { status: 'in_progress', body: 'Started.' },
+  'POST /api/v1/incidents/:ref/status-page/publish': { body: 'We are investigating errors at checkout.' },
+  'POST /api/v1/incidents/:ref/status-page/opt-out': { reason: 'internal only: no customer impact' },
 };
 const PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;

@@ -20,6 +20,9 @@ export const REACTION_TOPICS: ReadonlySet<string> = new Set([
   'incident.closed',
   'incident.reopened',
   'incident.severity_changed',
+  // The status page: an incident that grows may newly qualify for its automatic public post.
+  'incident.service_added',
+  'incident.absorbed',
   'incident.renotify',
   'incident.stakeholder_update',
 ]);

@@ -35,3 +35,4 @@ export {
   type ScheduleView,
 } from './schedule-schemas.ts';
 export { oncallMetricsText } from './oncall-metrics.ts';
+export type { IncidentReactor } from './reactions.ts';

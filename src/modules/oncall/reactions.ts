@@ -8,7 +8,7 @@ import { consumeEvents, markEventsReacted, type PendingEvent } from '../events/i
 import { q } from '../../db/transaction.ts';
 import type { EngineDeps } from './escalation-state.ts';
 import { reconcileIncident, type IncidentEvent } from './reconcile.ts';
-import { loadIncidentViewsById } from '../incidents/index.ts';
+import { loadIncidentViewsById, type IncidentView } from '../incidents/index.ts';
 
 /** An event whose reaction failed this often is given up (logged as an error) so it cannot block the rest. */
 const MAX_FAILURES = 5;
@@ -19,7 +19,10 @@ const MAX_FAILURES = 5;
  * the batch fails, each event is retried alone, so one poisoned event never holds up the paging
  * of the others. Returns how many events were taken.
  */
-export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { logger: Logger; failures: Map<number, number>; limit?: number }): Promise<number> {
+/** Another module's reaction to the same batch of incident events (the status page's auto-post), in the same transaction. */
+export type IncidentReactor = (batch: Ctx, incidents: Map<string, IncidentView>, events: Map<string, IncidentEvent[]>) => Promise<void>;
+
+export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { logger: Logger; failures: Map<number, number>; limit?: number; reactors?: IncidentReactor[] }): Promise<number> {
   const react = async (tx: Ctx, events: PendingEvent[]) => {
     const byIncident = new Map<string, IncidentEvent[]>();
     for (const e of events) {
@@ -35,6 +38,7 @@ export async function runOncallReactions(ctx: Ctx, engine: EngineDeps, opts: { l
     const deferred: DeferredWrites = { notifications: [], steps: [], stepStates: new Map(), changes: [], timers: new Map() };
     const batch: Ctx = { ...tx, deferred };
     for (const id of ids) if (views.has(id)) await reconcileIncident(batch, engine, id, byIncident.get(id)!, views.get(id));
+    for (const reactor of opts.reactors ?? []) await reactor(batch, views, byIncident);
     await writeDeferred(tx, deferred);
   };
   const limit = opts.limit ?? 200;

@@ -6,7 +6,7 @@ import { repeatEvery } from '../../lib/repeat.ts';
 import { systemActor, type Ctx } from '../context.ts';
 import { loadSigningKey } from '../notifications/index.ts';
 import type { EngineDeps } from './escalation-state.ts';
-import { runOncallReactions } from './reactions.ts';
+import { runOncallReactions, type IncidentReactor } from './reactions.ts';
 import { checkEscalationLateness } from './watchdog.ts';
 
 /** Reaction consumers per node on PostgreSQL (each holds a pool connection while it works). */
@@ -40,7 +40,7 @@ export class OncallWorker {
   constructor(
     private readonly deps: OncallWorkerDeps,
     private readonly engine: EngineDeps,
-    private readonly opts: { pollMs?: number; watchdogMs?: number; onReacted?: () => void } = {},
+    private readonly opts: { pollMs?: number; watchdogMs?: number; onReacted?: () => void; reactors?: IncidentReactor[] } = {},
   ) {
     this.ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'oncall', actor: systemActor('escalation') };
   }
@@ -71,7 +71,7 @@ export class OncallWorker {
       Array.from({ length: width }, async () => {
         let total = 0;
         for (;;) {
-          const n = await runOncallReactions(this.ctx, this.engine, { logger: this.deps.logger, failures: this.failures, limit });
+          const n = await runOncallReactions(this.ctx, this.engine, { logger: this.deps.logger, failures: this.failures, limit, reactors: this.opts.reactors });
           total += n;
           if (n < limit) return total;
         }

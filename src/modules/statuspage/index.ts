@@ -8,3 +8,8 @@ export { loadHistoryPage, loadPublicIncident } from './public-history.ts';
 export { syncComponentStatuses, deriveComponentStatuses, type ComponentChange } from './component-status.ts';
 export type { PageSnapshot, PublicIncident, PublicUpdate, SnapshotComponent, UptimeDay } from './snapshot-types.ts';
 export * from './vocabulary.ts';
+export { createPublicIncident, postPublicUpdate, publishPostmortem, listPublicIncidents, getPublicIncident } from './public-incidents.ts';
+export { scheduleMaintenance, updateMaintenance, maintenanceTimerHandlers } from './maintenances.ts';
+export { listComponents, setComponentOverride, clearComponentOverride } from './overrides.ts';
+export { getPublication, publishIncident, optOut, optIn, statusPageReactor, statusPageTimerHandlers, eligibility, AUTOPOST_TIMER } from './publication.ts';
+export * from './schemas.ts';
