@@ -3,7 +3,7 @@ import { parse, stringify } from 'yaml';
 import { EXAMPLE_CONFIG_PATH, parseConfigText } from '../../src/config/load.ts';
 import type { FirebreakConfig } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { createEngine, OncallWorker } from '../../src/modules/oncall/index.ts';
+import { createEngine, OncallWorker, oncallTimerHandlers } from '../../src/modules/oncall/index.ts';
 import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from '../../src/modules/statuspage/index.ts';
 import { pipelineTimerHandlers } from '../../src/modules/signals/pipeline-timers.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
@@ -24,9 +24,9 @@ export function patchedConfig(patch: (doc: Record<string, any>) => void): Firebr
  */
 export async function statusDriver(env: TestEnv) {
   const engine = await createEngine({ db: env.db, clock: env.clock }, 'test-node');
-  const logger = createLogger({ level: 'silent' });
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const worker = new OncallWorker({ db: env.db, config: env.config, clock: env.clock, logger }, engine, { reactors: [statusPageReactor] });
-  const handlers = { ...pipelineTimerHandlers, ...statusPageTimerHandlers, ...maintenanceTimerHandlers };
+  const handlers = { ...pipelineTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers };
   return {
     /** Reactions, then timers due now, until nothing is left. */
     async settle(): Promise<void> {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { StatusIncidentsTable } from '../../db/schema.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx } from '../context.ts';
@@ -16,12 +16,12 @@ import { impactOfStatus, PHASE_LABELS, STATUS_LABELS, worstImpact, type Componen
 
 export type StatusIncidentRow = Selectable<StatusIncidentsTable>;
 
-/** A short opaque public id: 12 lower-case base-36 characters, as Statuspage's ids look. */
-export function newPublicId(): string {
-  const bytes = randomBytes(12);
-  let out = '';
-  for (const b of bytes) out += '0123456789abcdefghijklmnopqrstuvwxyz'[b % 36];
-  return out;
+/**
+ * An opaque public id of lower-case letters and digits (Statuspage's ids look alike). Time-ordered
+ * (a ULID), so two updates posted in the same millisecond still list in the order they were made.
+ */
+export function newPublicId(now?: number): string {
+  return newId('x', now).slice(2).toLowerCase();
 }
 
 /** What one public update says. */
@@ -60,15 +60,15 @@ export async function createPublicIncident(ctx: Ctx, input: unknown, opts: { sou
 }
 
 /** Inserts the incident row (no update yet) and links it to its internal incident. */
-export async function insertPublicIncident(tx: Ctx, spec: { name: string; incidentId: string | null; startedAt: number; impactOverride: Impact | null; source: 'auto' | 'manual' }): Promise<StatusIncidentRow> {
+export async function insertPublicIncident(tx: Ctx, spec: { name: string; incidentId: string | null; startedAt: number; impactOverride: Impact | null; source: 'auto' | 'manual'; impact?: Impact }): Promise<StatusIncidentRow> {
   const now = tx.clock.now();
   const row: StatusIncidentRow = {
-    id: newPublicId(),
+    id: newPublicId(now),
     kind: 'incident',
     incident_id: spec.incidentId,
     name: spec.name,
     status: 'investigating',
-    impact: spec.impactOverride ?? 'none',
+    impact: spec.impactOverride ?? spec.impact ?? 'none',
     impact_override: spec.impactOverride,
     components: '{}',
     created_at: now,
@@ -147,7 +147,7 @@ export async function applyUpdate(tx: Ctx, row: StatusIncidentRow, spec: UpdateS
   await q(tx)
     .insertInto('status_incident_updates')
     .values({
-      id: newPublicId(),
+      id: newPublicId(now),
       status_incident_id: row.id,
       status: spec.status,
       body: spec.body,

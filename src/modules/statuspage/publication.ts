@@ -11,7 +11,7 @@ import { SEVERITY_STATUS } from './component-status.ts';
 import { applyUpdate, findPublicIncident, getPublicIncidentView, insertPublicIncident } from './public-incidents.ts';
 import { optOutInput, publishIncidentInput, type PublicationView } from './schemas.ts';
 import { draftFromTemplates, templateValues } from './templates.ts';
-import { UNRESOLVED_STATUSES, worstStatus, type ComponentStatus } from './vocabulary.ts';
+import { impactOfStatus, UNRESOLVED_STATUSES, worstStatus, type ComponentStatus } from './vocabulary.ts';
 
 /**
  * Automatic customer communication (the plan: customer-facing P0/P1 and anything affecting more
@@ -98,7 +98,7 @@ async function post(tx: Ctx, incident: IncidentView, spec: { phase: TemplatePhas
   const pub = await q(tx).selectFrom('incident_publications').select(['status_incident_id']).where('incident_id', '=', incident.id).executeTakeFirst();
   const existing = pub?.status_incident_id ? await findPublicIncident(tx, pub.status_incident_id, 'incident') : null;
   if (existing?.status === 'postmortem') throw new DomainError('INVALID_TRANSITION', 'the public incident has its postmortem: it is closed for updates', { status: existing.status });
-  const row = existing ?? (await insertPublicIncident(tx, { name: spec.name ?? d.name, incidentId: incident.id, startedAt: Date.parse(incident.detected_at), impactOverride: null, source: spec.source }));
+  const row = existing ?? (await insertPublicIncident(tx, { name: spec.name ?? d.name, incidentId: incident.id, startedAt: Date.parse(incident.detected_at), impactOverride: null, source: spec.source, impact: impactOfStatus(worstStatus([SEVERITY_STATUS[incident.severity], 'degraded_performance'])) }));
   await applyUpdate(tx, row, { status: spec.phase, body: spec.body ?? d.body, components: spec.components ?? (existing ? undefined : d.components), name: existing ? spec.name : undefined, deliver: spec.deliver }, existing ? 'updated' : 'created');
 }
 
