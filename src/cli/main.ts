@@ -38,6 +38,11 @@ On call (talk to a running server):
   firebreak oncall show <schedule> [--days N]   layers, and who is on call when over N days (14) as a picture
   firebreak oncall override <schedule> --user H --from T --to T --reason R [--replaces H]
   firebreak oncall override cancel <schedule> <override-id>
+
+Status page (talk to a running server):
+  firebreak status [--days N]          the public page: every component's status and its uptime over N days (90) as a picture,
+                                       unresolved incidents and maintenance
+
   Times: ISO 8601 with an offset (2026-04-08T12:00+02:00), a local time in TZ ("2026-04-08 12:00"),
   "now", or "+2h" (for --to: after --from). NO_COLOR or a non-terminal gives plain letters.
 
@@ -126,6 +131,9 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     reassign: { options: [...CLIENT, 'user', 'schedule', 'note'], load: async () => (await import('./commands/incident-reassign.ts')).incidentReassignCommand },
     escalation: { options: CLIENT, load: async () => (await import('./commands/incident-escalation.ts')).incidentEscalationCommand },
   },
+  status: {
+    show: { options: [...CLIENT, 'days'], load: async () => (await import('./commands/status-show.ts')).statusShowCommand },
+  },
   oncall: {
     list: { options: CLIENT, load: async () => (await import('./commands/oncall-list.ts')).oncallListCommand },
     show: { options: [...CLIENT, 'days'], load: async () => (await import('./commands/oncall-show.ts')).oncallShowCommand },
@@ -134,7 +142,7 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
 };
 
 /** The subcommand a group runs when given none: `firebreak oncall` is `firebreak oncall list`. */
-const DEFAULT_SUBCOMMAND: Record<string, string> = { oncall: 'list' };
+const DEFAULT_SUBCOMMAND: Record<string, string> = { oncall: 'list', status: 'show' };
 
 /** Refuses options that mean nothing to this command, so a typo'd filter is not silently ignored. */
 function assertOptions(command: string, values: Values, allowed: readonly OptionName[]) {

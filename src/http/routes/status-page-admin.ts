@@ -32,6 +32,18 @@ export function statusPageAdminRoutes(service: sp.StatusPageService): RouteDef[]
       handler: ({ ctx }) => sp.listComponents(ctx),
     }),
     defineRoute({
+      method: 'GET',
+      url: '/api/v1/status-page/uptime',
+      access: 'viewer',
+      tag,
+      summary: "The page's status and each showcased component's uptime bars (one day each, oldest first), as the public page draws them",
+      response: { schema: sp.uptimeView },
+      handler: async () => {
+        const s = await service.cache.current();
+        return { status: s.status, time_zone: s.page.time_zone, components: s.components.filter((c) => !c.group).map((c) => ({ id: c.id, name: c.name, status: c.status, days: s.uptime[c.id] ?? [] })) };
+      },
+    }),
+    defineRoute({
       method: 'PUT',
       url: '/api/v1/status-page/components/:id/override',
       access: 'responder',

@@ -152,3 +152,23 @@ export const publicationView = z.object({
   draft: z.object({ name: z.string(), status: z.string(), body: z.string(), components: z.record(z.string(), z.string()) }),
 });
 export type PublicationView = z.output<typeof publicationView>;
+
+export const uptimeView = z.object({
+  status: z.object({ indicator: z.string(), description: z.string() }),
+  time_zone: z.string(),
+  components: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.enum(COMPONENT_STATUSES),
+      days: z.array(
+        z.object({
+          date: z.string(),
+          uptime: z.number().nullable(),
+          minutes: z.object({ major_outage: z.number(), partial_outage: z.number(), degraded_performance: z.number(), under_maintenance: z.number() }),
+          incidents: z.array(z.object({ id: z.string(), name: z.string(), impact: z.string() })),
+        }),
+      ),
+    }),
+  ),
+});
