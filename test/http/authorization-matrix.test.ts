@@ -12,6 +12,7 @@ import { syncConfiguredUsers } from '../../src/modules/auth/index.ts';
 import { createOverride, feedToken, whoIsOnCall } from '../../src/modules/oncall/index.ts';
 import { createIncident, findIncidentRow } from '../../src/modules/incidents/index.ts';
 import { loadSigningKey, signLink, type LinkAction } from '../../src/modules/notifications/index.ts';
+import { addSubscriber, confirmToken, subscriptionKey, unsubscribeToken } from '../../src/modules/statuspage/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -116,6 +117,15 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   // The secret feed URLs, with their real tokens.
   'GET /ical/schedules/:id.ics': async (env) => ({ url: `/ical/schedules/database-primary.ics?token=${await feedToken(env.ctx(), { type: 'schedule', id: 'database-primary' })}` }),
   'GET /ical/users/:handle.ics': async (env) => ({ url: `/ical/users/viewer-user.ics?token=${await feedToken(env.ctx(), { type: 'user', handle: 'viewer-user' })}` }),
+  // Status page subscribers: each link carries its real token, for a subscriber of its own per caller.
+  'GET /status/subscriptions/:id/confirm': async (env) => {
+    const { id } = await matrixSubscriber(env);
+    return { url: `/status/subscriptions/${id}/confirm?token=${confirmToken(await subscriptionKey(env.ctx()), id, env.clock.now() + 3_600_000)}` };
+  },
+  'GET /status/subscriptions/:id/unsubscribe': async (env) => ({ url: await matrixUnsubscribe(env) }),
+  'POST /status/subscriptions/:id/unsubscribe': async (env) => ({ url: await matrixUnsubscribe(env) }),
+  'POST /api/v1/status-page/subscribers': () => ({ body: { kind: 'email', email: `matrix-added-${++seq}@example.com`, confirmed: true } }),
+  'DELETE /api/v1/status-page/subscribers/:id': async (env) => ({ params: { id: (await matrixSubscriber(env)).id } }),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -138,6 +148,11 @@ const matrixWindow = (env: TestEnv) =>
 const matrixLink = async (env: TestEnv, incidentId: string, action: LinkAction) =>
   `/a/${signLink(await loadSigningKey(env.ctx()), { i: incidentId, a: action, u: 'responder-user', e: env.clock.now() + 3_600_000, n: `matrix/${++seq}/${action}` })}`;
 const onSchedule = () => ({ params: { id: 'database-primary' } });
+const matrixSubscriber = (env: TestEnv) => addSubscriber(env.ctx(env.users.admin.actor), { kind: 'email', email: `matrix-subscriber-${++seq}@example.com` });
+const matrixUnsubscribe = async (env: TestEnv) => {
+  const { id } = await matrixSubscriber(env);
+  return `/status/subscriptions/${id}/unsubscribe?token=${unsubscribeToken(await subscriptionKey(env.ctx()), id)}`;
+};
 /** An hour of responder-user on call from now. */
 const matrixOverride = (env: TestEnv) => ({ user: 'responder-user', start: new Date(env.clock.now()).toISOString(), end: new Date(env.clock.now() + 3_600_000).toISOString(), reason: `matrix ${++seq}` });
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});

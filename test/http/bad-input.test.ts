@@ -31,6 +31,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/reports/anonymous': { service: 'api', description: 'Checkout page shows an error', contact: 'me@example.com' },
   'POST /api/v1/silences': { comment: 'database maintenance', matchers: [{ name: 'service', op: '=', value: 'database' }], duration: '2h' },
   'POST /api/v1/maintenance-windows': { title: 'Storage upgrade', services: ['storage'], time_zone: 'Europe/Berlin', starts_at: '2099-03-28T22:00', ends_at: '2099-03-28T23:00', recurrence: 'weekly' },
+  'POST /api/v1/status-page/subscribers': { kind: 'email', email: 'new-subscriber@example.com', components: ['api'], confirmed: true },
   'PUT /api/v1/status-page/components/:id/override': { status: 'major_outage', reason: 'payments failing' },
   'POST /api/v1/status-page/incidents': { name: 'Checkout errors', body: 'We are investigating.', components: { checkout: 'partial_outage' } },
   'POST /api/v1/status-page/incidents/:id/updates': { status: 'identified', body: 'Found it.' },

@@ -11,6 +11,7 @@ import { systemActor, type Ctx } from '../context.ts';
 import { recordChanges } from '../incidents/index.ts';
 import { raiseInternalAlert } from '../signals/index.ts';
 import { resolveDestination } from './destinations.ts';
+import { isPreparedDestination, sendPrepared } from './prepared.ts';
 import type { NotificationMessage, SendResult } from './provider.ts';
 import { sendVia } from './providers/index.ts';
 import { TokenBuckets } from './token-buckets.ts';
@@ -36,10 +37,14 @@ export interface DispatcherOptions {
   flushMs?: number;
 }
 
-/** A finished attempt, or a deferral (the destination's rate limit) that is not an attempt. */
+/**
+ * A finished attempt, a deferral (the destination's rate limit), or a cancellation found at send
+ * time (a status page subscriber who unsubscribed); the last two are not attempts.
+ */
 type Outcome =
   | { row: NotificationRow; type: 'attempt'; result: SendResult; at: number; latencyMs: number }
-  | { row: NotificationRow; type: 'defer'; until: number };
+  | { row: NotificationRow; type: 'defer'; until: number }
+  | { row: NotificationRow; type: 'cancel'; reason: string; at: number };
 
 /** A lease outlives the attempts it may wait behind by this much before another node may take the message. */
 const LEASE_MARGIN_MS = 15_000;
@@ -56,7 +61,9 @@ const MAX_RETRY_AFTER_MS = 60 * 60_000;
  * timeout, and writes every attempt: status, latency, error, on the incident's timeline too.
  * Failures retry with exponential backoff and full jitter until the destination's give-up time,
  * then an internal alert says so. Each destination has its own rate limit and in-flight cap, so a
- * failing or hanging provider never delays the others.
+ * failing or hanging provider never delays the others. Status page subscribers' messages
+ * (`subscriber:<id>`, see prepared.ts) take the same path but belong to no incident: no
+ * timeline entry, no internal alert, only a log line when one fails for good.
  */
 export class NotificationDispatcher {
   private readonly opts: Required<DispatcherOptions>;
@@ -197,6 +204,7 @@ export class NotificationDispatcher {
   private async sendOne(row: NotificationRow): Promise<Outcome> {
     const config = this.deps.config.current;
     const now = this.deps.clock.now();
+    if (isPreparedDestination(row.destination)) return this.sendPreparedOne(row, now);
     let fallbackEmail: string | null = null;
     if (row.user_handle && !config.users.some((u) => u.handle === row.user_handle)) {
       fallbackEmail = (await q(this.ctx).selectFrom('users').select('email').where('handle', '=', row.user_handle).executeTakeFirst())?.email ?? null;
@@ -209,6 +217,18 @@ export class NotificationDispatcher {
     const started = performance.now();
     const result = await sendVia(resolved.destination, message, { timeoutMs: config.notifications.attempt_timeout, ...(config.notifications.smtp ? { smtp: config.notifications.smtp } : {}), now: () => this.deps.clock.now() });
     return { row, type: 'attempt', result, at: this.deps.clock.now(), latencyMs: Math.round(performance.now() - started) };
+  }
+
+  /** A status page subscriber's message: rendered when queued, addressed now. */
+  private async sendPreparedOne(row: NotificationRow, now: number): Promise<Outcome> {
+    const config = this.deps.config.current;
+    const wait = this.buckets.take(row.destination, config.notifications.rate_limit.per_minute, now);
+    if (wait > 0) return { row, type: 'defer', until: now + wait };
+    const started = performance.now();
+    const outcome = await sendPrepared(this.ctx, row, { timeoutMs: config.notifications.attempt_timeout, now: () => this.deps.clock.now() });
+    const at = this.deps.clock.now();
+    if ('cancelled' in outcome) return { row, type: 'cancel', reason: outcome.cancelled, at };
+    return { row, type: 'attempt', result: outcome, at, latencyMs: Math.round(performance.now() - started) };
   }
 
   private scheduleFlush(): void {
@@ -255,6 +275,13 @@ export class NotificationDispatcher {
     for (const o of batch) {
       if (o.type === 'defer') {
         await q(tx).updateTable('notifications').set({ next_attempt_at: o.until, lease_owner: null, lease_until: null }).where('id', '=', o.row.id).where('status', '=', 'pending').execute();
+      } else if (o.type === 'cancel') {
+        await q(tx)
+          .updateTable('notifications')
+          .set({ status: 'cancelled', next_attempt_at: null, lease_owner: null, lease_until: null, last_error: o.reason, updated_at: o.at })
+          .where('id', '=', o.row.id)
+          .where('status', '=', 'pending')
+          .execute();
       } else attempts.push(o);
     }
     if (!attempts.length) return;
@@ -281,6 +308,13 @@ export class NotificationDispatcher {
     for (const { row, result, at, latencyMs, attempt, status, next } of outcomes) {
       // Cancelled while in flight (acknowledged, resolved): the attempt is kept, the status is not changed.
       if (!updated.has(row.id)) continue;
+      if (isPreparedDestination(row.destination)) {
+        // A subscriber's endpoint is theirs, not ours: its failures are logged, never paged or put on a timeline.
+        if (status === 'gave_up' || status === 'failed') {
+          this.deps.logger.warn({ notification: row.id, destination: row.destination, kind: row.kind, status, attempts: attempt, error: result.ok ? '' : result.error }, 'notifications: status page subscriber is failing');
+        }
+        continue;
+      }
       const message = JSON.parse(row.message) as NotificationMessage;
       if (row.incident_id) {
         changes.push({

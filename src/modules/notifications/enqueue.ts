@@ -37,26 +37,17 @@ export async function enqueueNotifications(ctx: Ctx, items: Outgoing[], opts: { 
     const rows = items.slice(i, i + CHUNK).map((o) => {
       const resolved = resolveDestination(config, o.destination);
       const giveUpAfter = resolved.ok ? resolved.limits.giveUpAfter : config.notifications.give_up_after;
-      return {
-        id: newId('ntf', now),
+      return pendingNotificationRow(now, {
         key: o.key,
-        incident_id: o.incidentId,
+        incidentId: o.incidentId,
         kind: o.message.kind,
         destination: o.destination,
         provider: o.provider,
-        user_handle: o.user,
+        user: o.user,
         message: JSON.stringify(o.message),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: Math.max(now, o.notBefore),
-        give_up_at: Math.max(now, o.notBefore) + giveUpAfter,
-        lease_owner: null,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        sent_at: null,
-        updated_at: now,
-      };
+        dueAt: Math.max(now, o.notBefore),
+        giveUpAfter,
+      });
     });
     // Keys nobody can have queued yet (an escalation step's, guarded by its step row) may wait for
     // the batch's one multi-row insert.
@@ -69,6 +60,33 @@ export async function enqueueNotifications(ctx: Ctx, items: Outgoing[], opts: { 
     fresh.push(...inserted.map((r) => r.key));
   }
   return fresh;
+}
+
+/** A new outbox row, due at `dueAt` and given up `giveUpAfter` later. */
+export function pendingNotificationRow(
+  now: number,
+  m: { key: string; incidentId: string | null; kind: string; destination: string; provider: string; user: string | null; message: string; dueAt: number; giveUpAfter: number },
+): Insertable<NotificationsTable> {
+  return {
+    id: newId('ntf', now),
+    key: m.key,
+    incident_id: m.incidentId,
+    kind: m.kind,
+    destination: m.destination,
+    provider: m.provider,
+    user_handle: m.user,
+    message: m.message,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: m.dueAt,
+    give_up_at: m.dueAt + m.giveUpAfter,
+    lease_owner: null,
+    lease_until: null,
+    last_error: null,
+    created_at: now,
+    sent_at: null,
+    updated_at: now,
+  };
 }
 
 /**

@@ -9,3 +9,6 @@ export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'gave_up', 'c
 export { testChannel } from './test-channel.ts';
 export { inspectLink, actOnLink, recordLinkRefusal, refusalReason, LINK_NOTE, type LinkOutcome, type LinkIncident, type RefusalReason } from './act-on-link.ts';
 export { renderLinkPage, crossSitePage, LINK_PAGE_HEADERS, type LinkPage } from './link-pages.ts';
+export { enqueuePrepared, cancelPreparedFor, type PreparedEmail, type PreparedOutgoing, type PreparedMessage } from './prepared.ts';
+export { checkPublicTarget, isPrivateAddress } from './target-guard.ts';
+export { cleanText, escapeHtml, oneLine } from './providers/render.ts';

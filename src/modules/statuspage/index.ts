@@ -13,3 +13,8 @@ export { scheduleMaintenance, updateMaintenance, maintenanceTimerHandlers } from
 export { listComponents, setComponentOverride, clearComponentOverride } from './overrides.ts';
 export { getPublication, publishIncident, optOut, optIn, statusPageReactor, statusPageTimerHandlers, eligibility, AUTOPOST_TIMER } from './publication.ts';
 export * from './schemas.ts';
+export { subscribe, confirmSubscription, inspectUnsubscribe, unsubscribeWithToken, RESEND_AFTER_MS, type SubscribeResult, type LinkResult } from './subscribers.ts';
+export { listSubscribers, addSubscriber, removeSubscriber, subscriberView, listSubscribersQuery, type SubscriberView } from './subscribers-admin.ts';
+export { subscribeInput, addSubscriberInput, SUBSCRIBER_KINDS } from './subscriber-input.ts';
+export { notifyIncidentSubscribers, notifyComponentSubscribers } from './subscriber-notify.ts';
+export { confirmToken, unsubscribeToken, confirmUrl, unsubscribeUrl, subscriptionKey } from './subscriber-tokens.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../../../config/oncall-schema.ts';
 import type { NotificationMessage, Provider, SendDestination, SendResult } from '../provider.ts';
 import { bodyExcerpt } from './http-post.ts';
@@ -88,9 +88,9 @@ export function emailText(m: NotificationMessage): string {
   return `${renderTitle(m)}\n\n${renderSummary(m)}\n\n--\n${footerText(m)}\n`;
 }
 
-/** A bare sender address gets the organisation as its display name; "Name <addr>" is kept. */
-function sender(from: string, organisation: string): string | { name: string; address: string } {
-  return from.includes('<') ? from : { name: oneLine(`Firebreak (${organisation})`, 100).replace(/["\\]/g, ''), address: from.trim() };
+/** A bare sender address gets `Firebreak (<organisation>)` (or `name`) as its display name; "Name <addr>" is kept. */
+export function sender(from: string, organisation: string, name = `Firebreak (${organisation})`): string | { name: string; address: string } {
+  return from.includes('<') ? from : { name: oneLine(name, 100).replace(/["\\]/g, ''), address: from.trim() };
 }
 
 const CONNECTION_ERRORS: Record<string, string> = {
@@ -130,6 +130,34 @@ export function classifySmtpError(e: unknown, secrets: string[] = []): Extract<S
   return { ok: false, retryable: true, error: /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? `SMTP error (${code})` : 'SMTP error' };
 }
 
+/**
+ * One SMTP submission of a finished message, bounded as a whole by `timeoutMs`, never fetching
+ * files or URLs it names; failures classified (see classifySmtpError). Never throws.
+ */
+export async function submitMail(smtp: SmtpConfig, timeoutMs: number, mail: SendMailOptions): Promise<SendResult> {
+  const secrets = [smtp.password, smtp.user].filter((s): s is string => Boolean(s));
+  const recipients = Array.isArray(mail.to) ? mail.to.length : 1;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // Message text never names files or URLs to embed, but make sure nothing is ever fetched.
+    const sending = transportFor(smtp, timeoutMs).sendMail({ ...mail, disableFileAccess: true, disableUrlAccess: true });
+    // nodemailer's timeouts are per phase; this bounds the whole attempt.
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    sending.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
+    const info = await Promise.race([sending, deadline]);
+    if (info === 'timeout') return { ok: false, retryable: true, error: `timed out after ${timeoutMs} ms` };
+    const rejected = Array.isArray(info.rejected) ? info.rejected.length : 0;
+    return { ok: true, detail: `accepted by SMTP for ${recipients - rejected} of ${recipients} recipients` };
+  } catch (e) {
+    return classifySmtpError(e, secrets);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Email provider: one SMTP submission to all of `destination.to`. */
 export const emailProvider: Provider<EmailDestination> = {
   type: 'email',
@@ -137,43 +165,22 @@ export const emailProvider: Provider<EmailDestination> = {
     const smtp = opts.smtp;
     if (!smtp) return { ok: false, retryable: false, error: 'no SMTP server configured (notifications.smtp)' };
     if (destination.to.length === 0) return { ok: false, retryable: false, error: 'no email recipients' };
-    const secrets = [smtp.password, smtp.user].filter((s): s is string => Boolean(s));
     const important = (message.kind === 'page' || message.kind === 'stakeholder') && (message.incident.severity === 'P0' || message.incident.severity === 'P1');
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const sending = transportFor(smtp, opts.timeoutMs).sendMail({
-        from: sender(smtp.from, message.organisation),
-        to: destination.to,
-        subject: renderTitle(message, 200),
-        text: emailText(message),
-        html: emailHtml(message),
-        messageId: emailMessageId(message.idempotencyKey),
-        date: new Date(opts.now()),
-        priority: important ? 'high' : 'normal',
-        headers: {
-          'X-Firebreak-Incident': message.incident.ref,
-          'X-Firebreak-Event': message.kind,
-          // RFC 3834: keeps out-of-office robots from answering a page.
-          'Auto-Submitted': 'auto-generated',
-        },
-        // Incident text never names files or URLs to embed, but make sure nothing is ever fetched.
-        disableFileAccess: true,
-        disableUrlAccess: true,
-      });
-      // nodemailer's timeouts are per phase; this bounds the whole attempt.
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), opts.timeoutMs);
-        timer.unref();
-      });
-      sending.catch(() => {}); // a late failure after the deadline is not an unhandled rejection
-      const info = await Promise.race([sending, deadline]);
-      if (info === 'timeout') return { ok: false, retryable: true, error: `timed out after ${opts.timeoutMs} ms` };
-      const rejected = Array.isArray(info.rejected) ? info.rejected.length : 0;
-      return { ok: true, detail: `accepted by SMTP for ${destination.to.length - rejected} of ${destination.to.length} recipients` };
-    } catch (e) {
-      return classifySmtpError(e, secrets);
-    } finally {
-      clearTimeout(timer);
-    }
+    return submitMail(smtp, opts.timeoutMs, {
+      from: sender(smtp.from, message.organisation),
+      to: destination.to,
+      subject: renderTitle(message, 200),
+      text: emailText(message),
+      html: emailHtml(message),
+      messageId: emailMessageId(message.idempotencyKey),
+      date: new Date(opts.now()),
+      priority: important ? 'high' : 'normal',
+      headers: {
+        'X-Firebreak-Incident': message.incident.ref,
+        'X-Firebreak-Event': message.kind,
+        // RFC 3834: keeps out-of-office robots from answering a page.
+        'Auto-Submitted': 'auto-generated',
+      },
+    });
   },
 };
