@@ -40,6 +40,9 @@ import { escalationRoutes } from './routes/escalation.ts';
 import { actionLinkRoutes } from './routes/action-links.ts';
 import { StatusPageService } from '../modules/statuspage/index.ts';
 import { statusPageRoutes } from './routes/status-page.ts';
+import { statusFastPath, statusHostPath } from './status-fast-path.ts';
+import { createServer } from 'node:http';
+import { Counter } from 'prom-client';
 import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
 import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
 
@@ -68,7 +71,14 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP app with every route; never listens, so tests can `inject`. */
 export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; routes: RouteDef[]; statusPage: StatusPageService }> {
+  const statusPage = new StatusPageService({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'status-page', actor: systemActor('status-page') }, deps.logger, { refreshMs: deps.statusPageRefreshMs });
+  let servedFromMemory: Counter<'document'> | null = null;
+  const fastPath = statusFastPath(() => statusPage, (key) => servedFromMemory?.inc({ document: key }));
   const app = Fastify({
+    // The status page's cached documents are answered before Fastify (see status-fast-path.ts).
+    serverFactory: (handler) => createServer((req, res) => {
+      if (!fastPath(req, res)) handler(req, res);
+    }),
     // Fastify accepts a hop count at run time although its types only list boolean and string.
     trustProxy: (deps.trustProxy ?? false) as boolean | string,
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -111,7 +121,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     app.addHook('onClose', () => runner.stop());
   }
   const intake = createIntake(new IntegrationRateLimits(), signals, () => deps.ingestWaitMs ?? deps.config.current.ingest.wait_for_processing);
-  const statusPage = new StatusPageService({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'status-page', actor: systemActor('status-page') }, deps.logger, { refreshMs: deps.statusPageRefreshMs });
+  servedFromMemory = new Counter({
+    name: 'firebreak_status_page_cached_responses_total',
+    help: 'Status page documents answered from memory before routing, by document',
+    labelNames: ['document'] as const,
+    registers: [metrics.registry],
+  });
   statusPage.start();
   app.addHook('onClose', () => statusPage.stop());
   const routes: RouteDef[] = [];
@@ -190,16 +205,6 @@ function parseForm(body: string): Record<string, string | string[]> {
   return out;
 }
 
-/**
- * On the status page's own host, paths are the page's: `/` is the page, `/incidents/x` an
- * incident; the JSON API, feeds and everything under /status keep their paths.
- */
-export function statusHostPath(page: { enabled: boolean; host?: string | undefined }, host: string | undefined, url: string): string {
-  if (!page.enabled || !page.host || !host) return url;
-  if (host.toLowerCase().replace(/:\d+$/, '') !== page.host) return url;
-  if (/^\/(api\/v2\/|status(\/|\?|$)|history\.(rss|atom)(\?|$))/.test(url)) return url;
-  return url === '/' || url.startsWith('/?') ? `/status${url.slice(1)}` : `/status${url}`;
-}
 
 function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {
   app.route({

@@ -127,6 +127,34 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.notEqual(changed.headers.etag, etag);
     });
 
+    it('answers cached documents before routing, byte for byte and header for header as the routes do', async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(t.app.server.address() as import('node:net').AddressInfo).port}`;
+      await createPublicIncident(responder(), { name: 'Fast path', body: 'Checking.', components: { api: 'partial_outage' } });
+      await t.statusPage.changed();
+      const served = async () => Number((await t.app.inject({ method: 'GET', url: '/metrics', headers: t.auth.admin })).body.match(/firebreak_status_page_cached_responses_total\{document="v2:summary.json"\} (\d+)/)?.[1] ?? 0);
+      for (const [path, encoding] of [['/api/v2/summary.json', 'gzip'], ['/status', 'identity'], ['/status/history.atom', 'gzip']]) {
+        // The first request renders through the route and fills the cache; the second is the fast path.
+        const viaRoute = await fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } });
+        const routeBody = Buffer.from(await viaRoute.arrayBuffer());
+        const fast = await fetch(`${base}${path}`, { headers: { 'accept-encoding': encoding } });
+        assert.equal(fast.status, 200);
+        assert.deepEqual(Buffer.from(await fast.arrayBuffer()), routeBody, path);
+        for (const h of ['content-type', 'etag', 'cache-control', 'vary', 'content-encoding', 'access-control-allow-origin', 'x-content-type-options']) assert.equal(fast.headers.get(h), viaRoute.headers.get(h), `${path} ${h}`);
+        const notModified = await fetch(`${base}${path}`, { headers: { 'if-none-match': String(fast.headers.get('etag')) } });
+        assert.equal(notModified.status, 304);
+      }
+      assert.ok((await served()) >= 1, 'summary.json was answered from memory');
+      // A change drops the cache: the next answer is the new one, whichever path serves it.
+      await createPublicIncident(responder(), { name: 'Second', body: 'x' });
+      await t.statusPage.changed();
+      const after = await (await fetch(`${base}/api/v2/incidents/unresolved.json`)).json();
+      assert.ok(after.incidents.some((i: { name: string }) => i.name === 'Second'));
+      // Query strings, other methods and unknown paths are not the fast path's.
+      assert.equal((await fetch(`${base}/api/v2/summary.json?x=1`)).status, 200);
+      assert.equal((await fetch(`${base}/api/v2/summary.json`, { method: 'POST' })).status, 404);
+    });
+
     it('serves the page at / of its own host name, and nothing when disabled', async () => {
       const original = env.config.current;
       try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../lib/errors.ts';
 import { errorHandler } from '../error-handler.ts';
+import { STATUS_CACHE_CONTROL } from '../status-fast-path.ts';
 import {
   loadHistoryPage,
   loadPublicIncident,
@@ -18,7 +19,7 @@ import {
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Readers may keep a copy this long: short, because during an outage every minute counts. */
-const CACHE_CONTROL = 'public, max-age=10';
+const CACHE_CONTROL = STATUS_CACHE_CONTROL;
 /** Public ids are short base32; anything else cannot exist and is refused before a lookup. */
 const PUBLIC_ID = /^[a-z0-9]{1,40}$/;
 const MAX_HISTORY_PAGE = 1000;
@@ -31,7 +32,9 @@ const MAX_HISTORY_PAGE = 1000;
  */
 export function statusPageRoutes(service: StatusPageService) {
   return async function statusPage(app: FastifyInstance): Promise<void> {
-    const opts = { logLevel: 'warn' as const };
+    // One quiet logger for the scope: a per-route log level would build a child logger per request.
+    const quiet = app.log.child({ scope: 'status-page' }, { level: 'warn' });
+    app.setChildLoggerFactory(() => quiet);
     const cache = service.cache;
     const enabled = (req: FastifyRequest) => {
       if (!service.enabled()) throw new DomainError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
@@ -40,10 +43,10 @@ export function statusPageRoutes(service: StatusPageService) {
       enabled(req);
       return send(req, reply, await cache.body('page.html', HTML, renderStatusPage));
     };
-    app.get('/status', opts, page);
-    app.get('/status/', opts, page);
+    app.get('/status', page);
+    app.get('/status/', page);
 
-    app.get<{ Params: { id: string } }>('/status/incidents/:id', opts, async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/status/incidents/:id', async (req, reply) => {
       enabled(req);
       const { id } = req.params;
       const body = PUBLIC_ID.test(id)
@@ -56,7 +59,7 @@ export function statusPageRoutes(service: StatusPageService) {
       return send(req, reply, body);
     });
 
-    app.get<{ Querystring: { page?: string } }>('/status/history', opts, async (req, reply) => {
+    app.get<{ Querystring: { page?: string } }>('/status/history', async (req, reply) => {
       enabled(req);
       const raw = req.query.page ?? '1';
       const number = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
@@ -68,14 +71,14 @@ export function statusPageRoutes(service: StatusPageService) {
       return send(req, reply, body);
     });
 
-    for (const path of ['/status/history.rss', '/history.rss']) app.get(path, opts, async (req, reply) => (enabled(req), send(req, reply, await cache.body('history.rss', 'application/rss+xml; charset=utf-8', renderRss))));
-    for (const path of ['/status/history.atom', '/history.atom']) app.get(path, opts, async (req, reply) => (enabled(req), send(req, reply, await cache.body('history.atom', 'application/atom+xml; charset=utf-8', renderAtom))));
+    for (const path of ['/status/history.rss', '/history.rss']) app.get(path, async (req, reply) => (enabled(req), send(req, reply, await cache.body('history.rss', 'application/rss+xml; charset=utf-8', renderRss))));
+    for (const path of ['/status/history.atom', '/history.atom']) app.get(path, async (req, reply) => (enabled(req), send(req, reply, await cache.body('history.atom', 'application/atom+xml; charset=utf-8', renderAtom))));
 
-    app.get('/status/badge.svg', opts, async (req, reply) => {
+    app.get('/status/badge.svg', async (req, reply) => {
       enabled(req);
       return send(req, reply, await cache.body('badge', 'image/svg+xml', (s) => renderBadge(s)));
     });
-    app.get<{ Params: { id: string } }>('/status/components/:id/badge.svg', opts, async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/status/components/:id/badge.svg', async (req, reply) => {
       enabled(req);
       const { id } = req.params;
       const body = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(id) ? await cache.body(`badge:${id}`, 'image/svg+xml', (s) => renderBadge(s, id)) : null;
@@ -84,7 +87,7 @@ export function statusPageRoutes(service: StatusPageService) {
     });
 
     for (const [path, render] of Object.entries(V2_ENDPOINTS)) {
-      app.get(`/api/v2/${path}`, opts, async (req, reply) => {
+      app.get(`/api/v2/${path}`, async (req, reply) => {
         enabled(req);
         // Widgets read these from other sites' pages.
         reply.header('access-control-allow-origin', '*');

@@ -66,6 +66,11 @@ export class StatusPageCache {
     return this.building;
   }
 
+  /** A body already rendered from the current snapshot, without waiting (the fast path's read). */
+  peek(key: string): CachedBody | undefined {
+    return this.snapshot ? this.bodies.get(key) : undefined;
+  }
+
   /**
    * A body rendered from the current snapshot under `key`, rendered at most once per snapshot.
    * `render` returns null for "no such thing" (an unknown incident id), which is not cached; it may
