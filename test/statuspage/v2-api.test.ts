@@ -155,6 +155,20 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal((await fetch(`${base}/api/v2/summary.json`, { method: 'POST' })).status, 404);
     });
 
+    it('reads the page again after a minute without changes (the day moves on the uptime bars)', async () => {
+      await t.statusPage.changed();
+      await get('status.json');
+      const built = t.statusPage.cache.builtAt();
+      assert.notEqual(built, null);
+      await t.statusPage.refresh();
+      assert.equal(t.statusPage.cache.builtAt(), built, 'nothing changed, not a minute old: kept');
+      env.clock.advance(61_000);
+      await t.statusPage.refresh();
+      assert.equal(t.statusPage.cache.builtAt(), null, 'a minute old: dropped');
+      await get('status.json');
+      assert.equal(t.statusPage.cache.builtAt(), env.clock.now());
+    });
+
     it('serves the page at / of its own host name, and nothing when disabled', async () => {
       const original = env.config.current;
       try {

@@ -66,6 +66,11 @@ export class StatusPageCache {
     return this.building;
   }
 
+  /** When the current snapshot was read, or null when there is none. */
+  builtAt(): number | null {
+    return this.snapshot?.builtAt ?? null;
+  }
+
   /** A body already rendered from the current snapshot, without waiting (the fast path's read). */
   peek(key: string): CachedBody | undefined {
     return this.snapshot ? this.bodies.get(key) : undefined;

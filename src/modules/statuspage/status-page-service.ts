@@ -7,6 +7,9 @@ import { syncComponentStatuses } from './component-status.ts';
 import { StatusPageCache } from './status-cache.ts';
 import { notifyComponentSubscribers } from './subscriber-notify.ts';
 
+/** A snapshot is read again at least this often, changes or not. */
+const MAX_SNAPSHOT_AGE_MS = 60_000;
+
 /**
  * This node's status page: the cache the public routes read, and a loop that notices changes
  * made anywhere (this node, another node, a monitor) by a cheap fingerprint of the tables that
@@ -47,7 +50,12 @@ export class StatusPageService {
   /** Syncs component statuses and invalidates the cache when anything that feeds the page changed. */
   async refresh(force = false): Promise<void> {
     const fp = await fingerprint(this.ctx);
-    if (!force && fp === this.fingerprint) return;
+    if (!force && fp === this.fingerprint) {
+      // Nothing changed, but time moves: "today" on the uptime bars, relative times on the page.
+      const builtAt = this.cache.builtAt();
+      if (builtAt !== null && this.ctx.clock.now() - builtAt > MAX_SNAPSHOT_AGE_MS) this.cache.invalidate();
+      return;
+    }
     this.fingerprint = fp;
     await withTransaction(this.ctx, async (tx) => {
       const changes = await syncComponentStatuses(tx);
