@@ -8,6 +8,12 @@ import pg from 'pg';
 
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : []));
+// The browser tests drive the built console: build it first (about a second).
+const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('the web console did not build');
+  process.exit(build.status ?? 1);
+}
 const files = process.argv.length > 2 ? process.argv.slice(2) : walk('test').sort();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 

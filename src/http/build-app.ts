@@ -45,6 +45,9 @@ import { createServer } from 'node:http';
 import { Counter } from 'prom-client';
 import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
 import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
+import { liveRoutes } from './routes/live.ts';
+import { LiveStream } from './live-stream.ts';
+import { registerConsole } from './console.ts';
 
 export interface AppDeps {
   db: Database;
@@ -99,7 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   // Bodies are JSON only: a text/plain body (what a cross-site HTML form can send) is 415, not parsed.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${redactKeyInUrl(req.url).split('?')[0]}`), req, reply));
+  // The web console answers its own paths (a reload of /incidents/INC-4); everything else unknown is a 404.
+  const consolePage = registerConsole(app);
+  app.setNotFoundHandler((req, reply) => {
+    if (consolePage(req, reply)) return;
+    return errorHandler(new DomainError('NOT_FOUND', `no route ${req.method} ${redactKeyInUrl(req.url).split('?')[0]}`), req, reply);
+  });
 
   const metrics = createMetrics(deps.db);
   app.addHook('onRequest', async (req, reply) => {
@@ -129,6 +137,12 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
   });
   statusPage.start();
   app.addHook('onClose', () => statusPage.stop());
+  const live = new LiveStream({ db: deps.db, config: deps.config, clock: deps.clock, requestId: 'live', actor: systemActor('live') }, deps.logger);
+  // Streams never end by themselves: close them first, or shutdown would wait for every browser.
+  app.addHook('preClose', (done) => {
+    live.close();
+    done();
+  });
   const routes: RouteDef[] = [];
   routes.push(
     ...healthRoutes(deps, {
@@ -157,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...scheduleRoutes(),
     ...escalationRoutes(),
     ...statusPageAdminRoutes(statusPage),
+    ...liveRoutes(live),
   );
   for (const route of routes) register(app, deps, route);
   // The generic webhook also reads JSON sent as text/plain (what Amazon SNS sends). Safe from

@@ -51,6 +51,8 @@ let seq = 0;
 const MATRIX_PING_KEY = 'matrix-ping-key-0123456789';
 const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'GET /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),
+  // A stream that ends right after `ready`, so the matrix gets a whole response.
+  'GET /api/v1/stream': () => ({ url: '/api/v1/stream?max_seconds=0' }),
   // Not a user the matrix signs in as: a reset signs its user out everywhere.
   'POST /api/v1/users/:handle/reset-password': () => ({ params: { handle: 'target-user' } }),
   'POST /ping/:key': () => ({ params: { key: MATRIX_PING_KEY } }),

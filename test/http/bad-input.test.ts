@@ -357,7 +357,7 @@ for (const { name, skip } of DIALECTS) {
         ['GET', '/api/v1/nope', t.auth.viewer],
         ['GET', '/api/v1/nope', {}],
         ['POST', '/api/v1/nope', t.auth.admin],
-        ['GET', '/', {}],
+        ['GET', '/wp-login.php', {}],
         ['GET', '/api/v2/incidents', t.auth.viewer],
         ['DELETE', '/api/v1/incidents', t.auth.admin],
         ['PUT', '/api/v1/incidents/INC-1', t.auth.admin],

@@ -88,3 +88,37 @@ export async function consumeEvents(ctx: Ctx, react: (tx: Ctx, events: PendingEv
 export async function markEventsReacted(ctx: Ctx, ids: number[]): Promise<void> {
   if (ids.length) await q(ctx).updateTable('outbox').set({ reacted_at: ctx.clock.now() }).where('id', 'in', ids).execute();
 }
+
+/** An incident's domain event as the live stream sends it. */
+export interface IncidentEventSummary {
+  id: number;
+  at: number;
+  topic: string;
+  incident_id: string;
+  ref: string | null;
+}
+
+/**
+ * Incident events after `afterId`, oldest first, at most `limit` (the live stream's poll). On
+ * PostgreSQL ids can commit out of order, so callers re-read a margin below their cursor and
+ * drop what they have seen.
+ */
+export async function readIncidentEvents(ctx: Pick<Ctx, 'db' | 'trx'>, afterId: number, limit: number): Promise<IncidentEventSummary[]> {
+  const rows = await q(ctx).selectFrom('outbox').select(['id', 'at', 'topic', 'aggregate_id', 'payload']).where('id', '>', afterId).where('aggregate_type', '=', 'incident').orderBy('id').limit(limit).execute();
+  return rows.map((r) => {
+    let ref: string | null = null;
+    try {
+      const p = JSON.parse(r.payload) as { ref?: unknown };
+      if (typeof p.ref === 'string') ref = p.ref;
+    } catch {
+      // A payload that is not JSON still tells the console something changed.
+    }
+    return { id: Number(r.id), at: Number(r.at), topic: r.topic, incident_id: r.aggregate_id, ref };
+  });
+}
+
+/** The newest event id (0 when there is none): where a new live stream starts. */
+export async function newestEventId(ctx: Pick<Ctx, 'db' | 'trx'>): Promise<number> {
+  const row = await q(ctx).selectFrom('outbox').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
