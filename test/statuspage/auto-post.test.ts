@@ -127,6 +127,59 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.notEqual(pub.auto_post_due_at, null);
     });
 
+    it('tells customers again when a posted incident reopens, and refuses a second public incident for it', async () => {
+      const inc = await createIncident(responder(), { title: 'P1 checkout', severity: 'P1', services: ['checkout'] });
+      env.clock.advance(3 * MIN);
+      await driver.settle();
+      const [posted] = await unresolved();
+      const second = await t.app.inject({ method: 'POST', url: '/api/v1/status-page/incidents', headers: t.auth.responder, payload: { name: 'Again', body: 'x', incident: inc.ref } });
+      assert.equal(second.statusCode, 409, second.body);
+      assert.equal(second.json().error.code, 'CONFLICT');
+      await transitionIncident(responder(), inc.id, 'resolve');
+      await driver.settle();
+      assert.deepEqual(await unresolved(), []);
+      await transitionIncident(responder(), inc.id, 'reopen');
+      await driver.settle();
+      const [back] = await unresolved();
+      assert.equal(back?.id, posted.id, 'the same public incident, reopened');
+      assert.equal(back.status, 'investigating');
+      assert.deepEqual(back.components.map((c) => c.id), ['checkout']);
+    });
+
+    it('says what components really show when a public incident resolves while another keeps one down', async () => {
+      const other = await createIncident(responder(), { title: 'api still broken', severity: 'P1', services: ['api'] });
+      const made = await t.app.inject({ method: 'POST', url: '/api/v1/status-page/incidents', headers: t.auth.responder, payload: { name: 'API and sign-in', body: 'x', components: { api: 'major_outage', 'sign-in': 'degraded_performance' } } });
+      const id = made.json().id;
+      const done = await t.app.inject({ method: 'POST', url: `/api/v1/status-page/incidents/${id}/updates`, headers: t.auth.responder, payload: { status: 'resolved', body: 'Sign-in is fine.' } });
+      const affected = Object.fromEntries(done.json().updates[0].affected_components.map((a: { code: string; new_status: string }) => [a.code, a.new_status]));
+      assert.deepEqual(affected, { api: 'partial_outage', 'sign-in': 'operational' }, 'api is still down by the internal P1');
+      // Reopened without naming components: nothing comes back silently.
+      const reopened = await t.app.inject({ method: 'POST', url: `/api/v1/status-page/incidents/${id}/updates`, headers: t.auth.responder, payload: { status: 'investigating', body: 'Back.' } });
+      assert.deepEqual(Object.values(reopened.json().components), ['operational', 'operational']);
+      await t.app.inject({ method: 'POST', url: `/api/v1/status-page/incidents/${id}/updates`, headers: t.auth.responder, payload: { status: 'resolved', body: 'Done.' } });
+      await transitionIncident(responder(), other.id, 'resolve');
+    });
+
+    it('moves the public incident to the root incident when its incident is merged, instead of resolving it', async () => {
+      const dependent = await createIncident(responder(), { title: 'web down', severity: 'P0', services: ['web'] });
+      env.clock.advance(3 * MIN);
+      await driver.settle();
+      const [posted] = await unresolved();
+      const root = await createIncident(responder(), { title: 'database down', severity: 'P0', services: ['database'] });
+      await env.db.kysely.updateTable('incidents').set({ merged_into: root.id }).where('id', '=', dependent.id).execute();
+      await transitionIncident(responder(), dependent.id, 'resolve', { note: 'merged' });
+      await driver.settle();
+      const list = await unresolved();
+      assert.deepEqual(list.map((i) => i.id), [posted.id], 'still open, and no second post for the root');
+      assert.equal((await publication(root.ref)).public_incident.id, posted.id);
+      env.clock.advance(3 * MIN);
+      await driver.settle();
+      assert.equal((await unresolved()).length, 1, 'the root’s own automatic post found it posted');
+      await transitionIncident(responder(), root.id, 'resolve');
+      await driver.settle();
+      assert.deepEqual(await unresolved(), [], 'resolved with the root');
+    });
+
     it('publishes later phases in one action, with edits, and refuses a viewer', async () => {
       const inc = await createIncident(responder(), { title: 'P2 internal', severity: 'P2', services: ['docs'] });
       await driver.settle();

@@ -179,7 +179,9 @@ for (const { name: dialect, skip } of DIALECTS) {
         assert.match(String(root.headers['content-type']), /^text\/html/);
         assert.equal((await t.app.inject({ method: 'GET', url: '/api/v2/status.json', headers: { host: 'status.example.com:443' } })).statusCode, 200);
         assert.equal((await t.app.inject({ method: 'GET', url: '/history.atom', headers: { host: 'status.example.com' } })).statusCode, 200);
-        assert.equal((await t.app.inject({ method: 'GET', url: '/', headers: { host: 'firebreak.internal' } })).statusCode, 404, 'other hosts: / is not the page');
+        const other = await t.app.inject({ method: 'GET', url: '/', headers: { host: 'firebreak.internal', accept: 'text/html' } });
+        assert.match(other.body, /id="root"/, 'other hosts: / is the console, not the page');
+        assert.notEqual(other.body, root.body);
         env.config.current = { ...original, status_page: { ...original.status_page, enabled: false } };
         assert.equal((await get('summary.json')).statusCode, 404);
         assert.equal((await t.app.inject({ method: 'GET', url: '/status' })).statusCode, 404);

@@ -12,9 +12,11 @@ export function statusPageAdminRoutes(service: sp.StatusPageService): RouteDef[]
   const id = z.object({ id: z.string().max(64) });
   const ref = z.object({ ref: z.string().max(64) });
   const tag = 'status page';
+  // The write has committed: a failure to refresh this node's page must not turn it into an error
+  // (a retried request would post twice); the refresh loop catches up within a second.
   const after = async <T>(work: Promise<T>): Promise<T> => {
     const result = await work;
-    await service.changed();
+    await service.changed().catch((err: unknown) => service.logFailure(err, 'status page: refresh after a write failed'));
     return result;
   };
   const created = <T>(reply: { status(code: number): unknown }, value: T) => {

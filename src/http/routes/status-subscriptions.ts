@@ -38,13 +38,27 @@ const linkQuery = z.object({ token: z.union([z.string(), z.array(z.string())]).o
  * send) as well as JSON, so they declare no JSON `body` schema; they answer an HTML notice page,
  * or JSON to a client that sent JSON or asks for it. Admin: list, add and remove subscribers.
  */
+/** The rate-limit key of a client: its IPv4 address, or the /64 of its IPv6 address. */
+export function clientKey(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 export function statusSubscriptionRoutes(service: StatusPageService): RouteDef[] {
-  let limiter = { perMinute: 0, limiter: new RateLimiter(1, MINUTE) };
-  /** Per client address, at the config's current rate (a reload starts a fresh window). */
+  let limiter = { perMinute: 0, limiter: new RateLimiter(1, MINUTE), all: new RateLimiter(1, MINUTE) };
+  /**
+   * Per client address (an IPv6 client by its /64: one host has billions of addresses), at the
+   * config's current rate (a reload starts a fresh window), and for all clients together at 20
+   * times that: a botnet cannot fill the subscriber list (and the delivery queue) in minutes.
+   */
   const rateLimit = (req: FastifyRequest, perMinute: number, now: number) => {
-    if (limiter.perMinute !== perMinute) limiter = { perMinute, limiter: new RateLimiter(perMinute, MINUTE) };
-    const wait = limiter.limiter.hit(req.ip, now);
-    if (wait > 0) throw new DomainError('RATE_LIMITED', 'Too many subscription requests from your address; try again in a minute', { retry_after: Math.ceil(wait / 1000) });
+    if (limiter.perMinute !== perMinute) limiter = { perMinute, limiter: new RateLimiter(perMinute, MINUTE), all: new RateLimiter(perMinute * 20, MINUTE) };
+    const wait = Math.max(limiter.limiter.hit(clientKey(req.ip), now), limiter.all.hit('*', now));
+    if (wait > 0) throw new DomainError('RATE_LIMITED', 'Too many subscription requests; try again in a minute', { retry_after: Math.ceil(wait / 1000) });
   };
   const enabled = () => {
     if (!service.enabled()) throw new DomainError('NOT_FOUND', 'this server has no status page');

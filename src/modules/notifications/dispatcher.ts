@@ -11,7 +11,7 @@ import { systemActor, type Ctx } from '../context.ts';
 import { recordChanges } from '../incidents/index.ts';
 import { raiseInternalAlert } from '../signals/index.ts';
 import { resolveDestination } from './destinations.ts';
-import { isPreparedDestination, sendPrepared } from './prepared.ts';
+import { isPreparedDestination, sendPrepared, SUBSCRIBER_PREFIX } from './prepared.ts';
 import type { NotificationMessage, SendResult } from './provider.ts';
 import { sendVia } from './providers/index.ts';
 import { TokenBuckets } from './token-buckets.ts';
@@ -71,6 +71,7 @@ export class NotificationDispatcher {
   /** Per destination: sends in flight and the claimed messages waiting for a slot. */
   private readonly destinations = new Map<string, { busy: number; waiting: NotificationRow[] }>();
   private inFlight = 0;
+  private subscriberInFlight = 0;
   private outcomes: Outcome[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -134,10 +135,16 @@ export class NotificationDispatcher {
     this.timer.unref();
   }
 
+  /**
+   * Two lanes: status page subscribers (anyone on the internet can add thousands, each its own
+   * destination, some slow) get at most a quarter of the sends in flight, so a post to a large
+   * subscriber list can never hold up a page to the person on call.
+   */
   private async claimAndSend(): Promise<number> {
-    const room = this.opts.maxInFlight - this.inFlight;
-    if (room <= 0) return 0;
-    const rows = await this.claim(room);
+    const subscriberSlots = Math.max(1, Math.floor(this.opts.maxInFlight / 4));
+    const pagingRoom = this.opts.maxInFlight - subscriberSlots - (this.inFlight - this.subscriberInFlight);
+    const subscriberRoom = subscriberSlots - this.subscriberInFlight;
+    const rows = [...(pagingRoom > 0 ? await this.claim(pagingRoom, 'paging') : []), ...(subscriberRoom > 0 ? await this.claim(subscriberRoom, 'subscribers') : [])];
     for (const row of rows) this.enqueue(row);
     return rows.length;
   }
@@ -147,7 +154,7 @@ export class NotificationDispatcher {
    * (a window over each destination's queue), so a destination with a thousand waiting messages
    * cannot crowd the others out of a claim.
    */
-  private async claim(limit: number): Promise<NotificationRow[]> {
+  private async claim(limit: number, lane: 'paging' | 'subscribers'): Promise<NotificationRow[]> {
     const now = this.deps.clock.now();
     const perDestination = this.opts.perDestination * CLAIM_ROUNDS;
     // Waiting behind up to CLAIM_ROUNDS attempts of its destination, each bounded by the timeout.
@@ -159,6 +166,7 @@ export class NotificationDispatcher {
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .where('destination', lane === 'subscribers' ? 'like' : 'not like', `${SUBSCRIBER_PREFIX}%`)
         .as('due');
       let select = q(tx)
         .selectFrom('notifications')
@@ -175,6 +183,7 @@ export class NotificationDispatcher {
   /** Holds a claimed message for its destination: sent now when a slot is free, else next in line. */
   private enqueue(row: NotificationRow): void {
     this.inFlight++;
+    if (isPreparedDestination(row.destination)) this.subscriberInFlight++;
     const d = this.destinations.get(row.destination) ?? { busy: 0, waiting: [] };
     this.destinations.set(row.destination, d);
     if (d.busy < this.opts.perDestination) this.launch(row, d);
@@ -190,6 +199,7 @@ export class NotificationDispatcher {
       })
       .then((outcome) => {
         this.inFlight--;
+        if (isPreparedDestination(row.destination)) this.subscriberInFlight--;
         d.busy--;
         const next = d.waiting.shift();
         if (next) this.launch(next, d);

@@ -4,7 +4,7 @@ import { localToInstant, parseLocalTime } from '../../lib/zoned-time.ts';
 import { isTimeZone } from '../../config/schema.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { cancelMaintenanceWindow, createMaintenanceWindow } from '../maintenance/index.ts';
-import { cancelTimer, setTimer, type TimerHandler } from '../timers/index.ts';
+import { setTimer, type TimerHandler } from '../timers/index.ts';
 import { applyUpdate, assertComponents, findPublicIncident, getPublicIncidentView, newPublicId, type StatusIncidentRow } from './public-incidents.ts';
 import { maintenanceUpdateInput, scheduleMaintenanceInput, type PublicIncidentAdminView } from './schemas.ts';
 import { notifyIncidentSubscribers } from './subscriber-notify.ts';
@@ -113,12 +113,12 @@ export async function updateMaintenance(ctx: Ctx, id: string, input: unknown): P
   });
 }
 
-/** One move, by hand or by timer: the update, and on completion the end of alert suppression and of the timers. */
+/** One move, by hand or by timer: the update, and on completion early the end of alert suppression. */
 async function moveMaintenance(tx: Ctx, row: StatusIncidentRow, to: MaintenanceStatus, body: string, deliver: boolean): Promise<void> {
   await applyUpdate(tx, row, { status: to, body, deliver }, 'updated');
-  if (to === 'in_progress') await cancelTimer(tx, MAINTENANCE_START_TIMER, row.id);
+  // Its timers stay: each finds the new state and does nothing. Deleting them here would lock
+  // their rows after this maintenance's, the opposite order to the timer loop's.
   if (to !== 'completed') return;
-  for (const kind of [MAINTENANCE_START_TIMER, MAINTENANCE_END_TIMER, MAINTENANCE_REMIND_TIMER]) await cancelTimer(tx, kind, row.id);
   // Finished early (or cancelled before it began): the services page again from now on.
   if (row.maintenance_window_id && tx.clock.now() < Number(row.scheduled_until)) await cancelMaintenanceWindow(tx, row.maintenance_window_id);
 }
@@ -126,19 +126,25 @@ async function moveMaintenance(tx: Ctx, row: StatusIncidentRow, to: MaintenanceS
 /** The timers: start, end and remind, each re-checking the maintenance's state first. */
 export const maintenanceTimerHandlers: Record<string, TimerHandler> = {
   [MAINTENANCE_START_TIMER]: async (tx, timer) => {
-    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(() => null);
+    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(notFoundAsNull);
     if (row?.status === 'scheduled' && row.auto_transition === 1) await moveMaintenance(automation(tx), row, 'in_progress', DEFAULT_MAINTENANCE_TEXT.in_progress, true);
   },
   [MAINTENANCE_END_TIMER]: async (tx, timer) => {
-    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(() => null);
+    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(notFoundAsNull);
     if (row && row.status !== 'completed' && row.auto_transition === 1) await moveMaintenance(automation(tx), row, 'completed', DEFAULT_MAINTENANCE_TEXT.completed, true);
   },
   [MAINTENANCE_REMIND_TIMER]: async (tx, timer) => {
-    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(() => null);
+    const row = await findPublicIncident(tx, timer.subject_id, 'maintenance').catch(notFoundAsNull);
     if (row?.status !== 'scheduled' || row.reminded_at !== null) return;
     await q(tx).updateTable('status_incidents').set({ reminded_at: tx.clock.now() }).where('id', '=', row.id).execute();
     await notifyIncidentSubscribers(tx, row.id, 'reminder');
   },
 };
+
+/** A maintenance deleted since its timer was set is nothing to do; any other error is retried. */
+function notFoundAsNull(e: unknown): null {
+  if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
+  throw e;
+}
 
 const automation = (tx: Ctx): Ctx => ({ ...tx, actor: { ...tx.actor, name: 'status page automation' } });

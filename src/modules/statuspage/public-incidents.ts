@@ -89,6 +89,11 @@ export async function insertPublicIncident(tx: Ctx, spec: { name: string; incide
   };
   await q(tx).insertInto('status_incidents').values(row).execute();
   if (spec.incidentId) {
+    // Callers hold the internal incident's row lock, so this check and the link cannot interleave.
+    const linked = await q(tx).selectFrom('incident_publications').select('status_incident_id').where('incident_id', '=', spec.incidentId).executeTakeFirst();
+    if (linked?.status_incident_id) {
+      throw new DomainError('CONFLICT', `the incident already has a public incident (${linked.status_incident_id}): post an update to it instead`, { public_incident: linked.status_incident_id });
+    }
     await q(tx)
       .insertInto('incident_publications')
       .values({ incident_id: spec.incidentId, opted_out_at: null, opted_out_by: null, opted_out_reason: null, status_incident_id: row.id, first_posted_at: null, detected_at: spec.startedAt, updated_at: now })
@@ -135,29 +140,15 @@ export async function applyUpdate(tx: Ctx, row: StatusIncidentRow, spec: UpdateS
   const now = tx.clock.now();
   const config = tx.config.current.status_page;
   const declared = JSON.parse(row.components) as Record<string, ComponentStatus>;
-  const stored = new Map((await q(tx).selectFrom('status_components').select(['id', 'status']).execute()).map((r) => [r.id, r.status as ComponentStatus]));
-  const next: Record<string, ComponentStatus> = { ...declared, ...(spec.components ?? {}) };
+  const readStatuses = async () => new Map((await q(tx).selectFrom('status_components').select(['id', 'status']).execute()).map((r) => [r.id, r.status as ComponentStatus]));
+  const before = await readStatuses();
   const closing = spec.status === 'resolved' || spec.status === 'postmortem' || spec.status === 'completed';
-  // A resolved incident declares nothing any more: its components go back to what the rest says.
-  const target = closing ? Object.fromEntries(Object.keys(next).map((id) => [id, 'operational' as ComponentStatus])) : (spec.components ?? {});
-  const names = new Map(config.components.map((c) => [c.id, c.group ? `${config.groups.find((g) => g.id === c.group)?.name ?? c.group} - ${c.name}` : c.name]));
-  const affected = Object.entries(target).map(([code, to]) => ({ code, name: names.get(code) ?? code, old_status: stored.get(code) ?? 'operational', new_status: row.kind === 'maintenance' && !closing ? 'under_maintenance' : to }));
+  const merged: Record<string, ComponentStatus> = { ...declared, ...(spec.components ?? {}) };
+  // A resolved incident declares nothing any more (its components go back to what the rest says),
+  // and reopening it later brings nothing back silently: it keeps the ids, at operational.
+  const next = closing && row.kind === 'incident' ? Object.fromEntries(Object.keys(merged).map((id) => [id, 'operational' as ComponentStatus])) : merged;
   const impact: string =
     row.kind === 'maintenance' ? 'maintenance' : (spec.impact ?? row.impact_override ?? worstImpact([row.impact as Impact, ...Object.values(spec.components ?? {}).map(impactOfStatus)]));
-  await q(tx)
-    .insertInto('status_incident_updates')
-    .values({
-      id: newPublicId(now),
-      status_incident_id: row.id,
-      status: spec.status,
-      body: spec.body,
-      created_at: now,
-      display_at: spec.displayAt ?? now,
-      affected_components: affected.length ? JSON.stringify(affected) : null,
-      deliver_notifications: spec.deliver ? 1 : 0,
-      created_by: tx.actor.name,
-    })
-    .execute();
   await q(tx)
     .updateTable('status_incidents')
     .set({
@@ -174,6 +165,26 @@ export async function applyUpdate(tx: Ctx, row: StatusIncidentRow, spec: UpdateS
     .execute();
   const changes = await syncComponentStatuses(tx);
   if (changes.length) await notifyComponentSubscribers(tx, changes);
+  // What the update says about its components is what they show now that it is written (another
+  // incident or an override may keep one down after this one resolves).
+  const after = await readStatuses();
+  const touched = closing ? Object.keys(next) : Object.keys(spec.components ?? {});
+  const names = new Map(config.components.map((c) => [c.id, c.group ? `${config.groups.find((g) => g.id === c.group)?.name ?? c.group} - ${c.name}` : c.name]));
+  const affected = touched.map((code) => ({ code, name: names.get(code) ?? code, old_status: before.get(code) ?? 'operational', new_status: after.get(code) ?? 'operational' }));
+  await q(tx)
+    .insertInto('status_incident_updates')
+    .values({
+      id: newPublicId(now),
+      status_incident_id: row.id,
+      status: spec.status,
+      body: spec.body,
+      created_at: now,
+      display_at: spec.displayAt ?? now,
+      affected_components: affected.length ? JSON.stringify(affected) : null,
+      deliver_notifications: spec.deliver ? 1 : 0,
+      created_by: tx.actor.name,
+    })
+    .execute();
   if (spec.deliver) await notifyIncidentSubscribers(tx, row.id, event);
   const what = row.kind === 'maintenance' ? 'maintenance' : 'incident';
   await writeAudit(tx, { action: `status_page.${what}_${event === 'created' ? 'created' : 'updated'}`, entityType: 'status_incident', entityId: row.id, data: { status: spec.status, name: spec.name ?? row.name } });

@@ -6,7 +6,7 @@ import { DomainError } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentRow, loadIncidentViewsById, recordChange, type IncidentView } from '../incidents/index.ts';
-import { cancelTimer, setTimer, type TimerHandler } from '../timers/index.ts';
+import { setTimer, type TimerHandler } from '../timers/index.ts';
 import { SEVERITY_STATUS } from './component-status.ts';
 import { applyUpdate, findPublicIncident, getPublicIncidentView, insertPublicIncident } from './public-incidents.ts';
 import { optOutInput, publishIncidentInput, type PublicationView } from './schemas.ts';
@@ -22,6 +22,7 @@ import { impactOfStatus, UNRESOLVED_STATUSES, worstStatus, type ComponentStatus 
 
 export const AUTOPOST_TIMER = 'statuspage.autopost';
 export const AUTORESOLVE_TIMER = 'statuspage.autoresolve';
+export const AUTOREOPEN_TIMER = 'statuspage.autoreopen';
 
 /** Whether the rules post this incident, and why: shown to responders, so it names the figures. */
 export function eligibility(config: FirebreakConfig, incident: Pick<IncidentView, 'severity' | 'state' | 'impact'>): { eligible: boolean; reason: string } {
@@ -69,7 +70,7 @@ export async function getPublication(ctx: Ctx, ref: string): Promise<Publication
     eligible,
     reason,
     opted_out: pub?.opted_out_at != null ? { by: pub.opted_out_by ?? '', at: isoTime(Number(pub.opted_out_at)), reason: pub.opted_out_reason ?? '' } : null,
-    auto_post_due_at: timer ? isoTime(Number(timer.due_at)) : null,
+    auto_post_due_at: timer && pub?.opted_out_at == null && !pub?.status_incident_id ? isoTime(Number(timer.due_at)) : null,
     public_incident: publicIncident,
     time_to_first_post_s: pub?.first_posted_at != null ? Math.round((Number(pub.first_posted_at) - Number(pub.detected_at)) / 1000) : null,
     draft: { name: publicIncident?.name ?? d.name, status: d.status, body: d.body, components: publicIncident ? {} : d.components },
@@ -114,8 +115,10 @@ export async function optOut(ctx: Ctx, ref: string, input: unknown): Promise<Pub
       .values({ incident_id: row.id, opted_out_at: now, opted_out_by: tx.actor.name, opted_out_reason: reason, status_incident_id: null, first_posted_at: null, detected_at: Number(row.detected_at), updated_at: now })
       .onConflict((oc) => oc.column('incident_id').doUpdateSet({ opted_out_at: now, opted_out_by: tx.actor.name, opted_out_reason: reason, updated_at: now }))
       .execute();
-    const cancelled = await cancelTimer(tx, AUTOPOST_TIMER, row.id);
-    await recordChange(tx, row, { kind: 'status_page_opt_out', body: `Kept off the status page${cancelled ? ' (the automatic post was cancelled)' : ''}: ${reason}`, data: { reason } });
+    // The pending timer is left to fire and find the opt-out: deleting it here would take its row
+    // lock after the incident's, the opposite order to the timer loop's (a deadlock on PostgreSQL).
+    const pending = await q(tx).selectFrom('timers').select('due_at').where('kind', '=', AUTOPOST_TIMER).where('subject_id', '=', row.id).executeTakeFirst();
+    await recordChange(tx, row, { kind: 'status_page_opt_out', body: `Kept off the status page${pending ? ' (the automatic post will not happen)' : ''}: ${reason}`, data: { reason } });
   });
   return getPublication(ctx, ref);
 }
@@ -139,7 +142,7 @@ export async function optIn(ctx: Ctx, ref: string): Promise<PublicationView> {
  * posted, not opted out, still open), and the resolution's for posted ones that resolved. Called
  * from the reaction consumer, in its batch transaction.
  */
-export async function scheduleAutoPost(tx: Ctx, incidents: IncidentView[], opts: { resolved?: Set<string> } = {}): Promise<void> {
+export async function scheduleAutoPost(tx: Ctx, incidents: IncidentView[], opts: { resolved?: Set<string>; reopened?: Set<string> } = {}): Promise<void> {
   const config = tx.config.current;
   if (!incidents.length || !config.status_page.enabled) return;
   const pubs = new Map((await q(tx).selectFrom('incident_publications').select(['incident_id', 'opted_out_at', 'status_incident_id']).where('incident_id', 'in', incidents.map((i) => i.id)).execute()).map((p) => [p.incident_id, p]));
@@ -149,12 +152,12 @@ export async function scheduleAutoPost(tx: Ctx, incidents: IncidentView[], opts:
     const open = incident.state !== 'resolved' && incident.state !== 'closed';
     if (pub?.status_incident_id) {
       if (!open && opts.resolved?.has(incident.id) && config.status_page.auto_post.publish_resolved) await setTimer(tx, AUTORESOLVE_TIMER, incident.id, now);
+      // Reopened after its public incident was resolved: customers are told it is back.
+      if (open && opts.reopened?.has(incident.id) && pub.opted_out_at == null) await setTimer(tx, AUTOREOPEN_TIMER, incident.id, now);
       continue;
     }
-    if (!open) {
-      await cancelTimer(tx, AUTOPOST_TIMER, incident.id);
-      continue;
-    }
+    // Resolved before its post was due: the pending timer finds it resolved and does nothing.
+    if (!open) continue;
     if (pub?.opted_out_at != null || !eligibility(config, incident).eligible) continue;
     await setTimer(tx, AUTOPOST_TIMER, incident.id, Math.max(now, Date.parse(incident.detected_at) + config.status_page.auto_post.delay));
   }
@@ -166,26 +169,72 @@ const AUTOPOST_TOPICS = new Set(['incident.created', 'incident.severity_changed'
 /** The status page's share of the reaction consumer (see OncallWorker's `reactors`). */
 export async function statusPageReactor(tx: Ctx, incidents: Map<string, IncidentView>, events: Map<string, { topic: string }[]>): Promise<void> {
   const touched = [...events].filter(([, list]) => list.some((e) => AUTOPOST_TOPICS.has(e.topic))).map(([id]) => incidents.get(id)).filter((v): v is IncidentView => !!v);
-  const resolved = new Set([...events].filter(([, list]) => list.some((e) => e.topic === 'incident.resolved')).map(([id]) => id));
-  await scheduleAutoPost(tx, touched, { resolved });
+  const having = (topic: string) => new Set([...events].filter(([, list]) => list.some((e) => e.topic === topic)).map(([id]) => id));
+  await scheduleAutoPost(tx, touched, { resolved: having('incident.resolved'), reopened: having('incident.reopened') });
 }
 
-/** The timers: post automatically (re-checking everything: the rules may have changed since), and publish the resolution. */
+/**
+ * The timers. Each locks the internal incident first, as the API's verbs do, then re-checks
+ * everything (opted out meanwhile? resolved? posted by hand? rules changed?), so a post racing a
+ * responder's publish or opt-out is made once or not at all.
+ */
 export const statusPageTimerHandlers: Record<string, TimerHandler> = {
   [AUTOPOST_TIMER]: async (tx, timer) => {
-    const [incident] = await loadIncidentViewsById(tx, [timer.subject_id]);
+    const incident = await lockedIncident(tx, timer.subject_id);
     if (!incident || incident.state === 'resolved' || incident.state === 'closed') return;
     const pub = await q(tx).selectFrom('incident_publications').select(['opted_out_at', 'status_incident_id']).where('incident_id', '=', incident.id).executeTakeFirst();
     if (pub?.opted_out_at != null || pub?.status_incident_id || !eligibility(tx.config.current, incident).eligible) return;
-    await post({ ...tx, actor: { ...tx.actor, name: 'status page automation' } }, incident, { phase: phaseOf(incident.state), deliver: true, source: 'auto' });
+    await post(automation(tx), incident, { phase: phaseOf(incident.state), deliver: true, source: 'auto' });
   },
   [AUTORESOLVE_TIMER]: async (tx, timer) => {
-    const [incident] = await loadIncidentViewsById(tx, [timer.subject_id]);
+    const incident = await lockedIncident(tx, timer.subject_id);
     if (!incident || (incident.state !== 'resolved' && incident.state !== 'closed')) return;
     const pub = await q(tx).selectFrom('incident_publications').select(['status_incident_id']).where('incident_id', '=', incident.id).executeTakeFirst();
     if (!pub?.status_incident_id) return;
     const row = await findPublicIncident(tx, pub.status_incident_id, 'incident');
     if (!(UNRESOLVED_STATUSES as string[]).includes(row.status)) return;
-    await post({ ...tx, actor: { ...tx.actor, name: 'status page automation' } }, incident, { phase: 'resolved', deliver: true, source: 'auto' });
+    // Merged into the incident on its root cause: the outage goes on there, so the public incident
+    // follows the root (when it has none of its own) instead of telling customers it is over.
+    const merged = await q(tx).selectFrom('incidents').select('merged_into').where('id', '=', incident.id).executeTakeFirst();
+    if (merged?.merged_into && (await moveToRoot(tx, incident.id, merged.merged_into, row.id))) return;
+    await post(automation(tx), incident, { phase: 'resolved', deliver: true, source: 'auto' });
+  },
+  [AUTOREOPEN_TIMER]: async (tx, timer) => {
+    const incident = await lockedIncident(tx, timer.subject_id);
+    if (!incident || incident.state === 'resolved' || incident.state === 'closed') return;
+    const pub = await q(tx).selectFrom('incident_publications').select(['opted_out_at', 'status_incident_id']).where('incident_id', '=', incident.id).executeTakeFirst();
+    if (!pub?.status_incident_id || pub.opted_out_at != null) return;
+    const row = await findPublicIncident(tx, pub.status_incident_id, 'incident');
+    if (row.status !== 'resolved') return;
+    await post(automation(tx), incident, { phase: phaseOf(incident.state), deliver: true, source: 'auto', components: mappedComponents(tx.config.current, incident.services, incident.severity) });
   },
 };
+
+const automation = (tx: Ctx): Ctx => ({ ...tx, actor: { ...tx.actor, name: 'status page automation' } });
+
+/** The incident, its row locked (the order every writer of a publication takes). */
+async function lockedIncident(tx: Ctx, id: string): Promise<IncidentView | undefined> {
+  const row = await findIncidentRow(tx, id, { forUpdate: true }).catch((e: unknown) => {
+    if (e instanceof DomainError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  });
+  if (!row) return undefined;
+  return (await loadIncidentViewsById(tx, [row.id]))[0];
+}
+
+/** Links a merged incident's public incident to the root's, if the root has none; true when moved. */
+async function moveToRoot(tx: Ctx, fromId: string, rootId: string, publicId: string): Promise<boolean> {
+  await findIncidentRow(tx, rootId, { forUpdate: true });
+  const root = await q(tx).selectFrom('incident_publications').select('status_incident_id').where('incident_id', '=', rootId).executeTakeFirst();
+  if (root?.status_incident_id) return false;
+  const from = await q(tx).selectFrom('incident_publications').selectAll().where('incident_id', '=', fromId).executeTakeFirstOrThrow();
+  const now = tx.clock.now();
+  await q(tx)
+    .insertInto('incident_publications')
+    .values({ ...from, incident_id: rootId, updated_at: now })
+    .onConflict((oc) => oc.column('incident_id').doUpdateSet({ status_incident_id: publicId, first_posted_at: from.first_posted_at, updated_at: now }))
+    .execute();
+  await q(tx).updateTable('incident_publications').set({ status_incident_id: null, updated_at: now }).where('incident_id', '=', fromId).execute();
+  await q(tx).updateTable('status_incidents').set({ incident_id: rootId, updated_at: now }).where('id', '=', publicId).execute();
+  return true;
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../../lib/logger.ts';
+import { instantToLocal } from '../../lib/zoned-time.ts';
 import type { Ctx } from '../context.ts';
 import { buildSnapshot } from './build-snapshot.ts';
 import type { PageSnapshot, UptimeDay } from './snapshot-types.ts';
@@ -17,8 +18,16 @@ export interface CachedBody {
 
 /** Uptime bars change slowly; they are re-read this often (and whenever the day changes). */
 const UPTIME_TTL_MS = 5 * 60_000;
-/** Rendered bodies kept per snapshot (incident pages are rendered on demand). */
-const MAX_BODIES = 1000;
+/** Incident and history pages (rendered on demand, any number of them) kept per snapshot. */
+const MAX_PAGES = 500;
+/** Keys of bodies rendered on demand, one per incident or history page. */
+const ON_DEMAND = /^(incident|history):/;
+
+function cachedBody(text: string, contentType: string): CachedBody {
+  const body = Buffer.from(text);
+  const zipped = body.length > 1024 ? gzipSync(body) : null;
+  return { body, gzip: zipped && zipped.length < body.length ? zipped : null, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`, contentType };
+}
 
 /**
  * The public status page's cache: one snapshot of everything public, and every body rendered from
@@ -30,8 +39,10 @@ const MAX_BODIES = 1000;
 export class StatusPageCache {
   private snapshot: PageSnapshot | null = null;
   private building: Promise<PageSnapshot> | null = null;
+  private buildingGeneration = -1;
   private generation = 0;
   private bodies = new Map<string, CachedBody>();
+  private pages = new Map<string, CachedBody | null>();
   private uptime: { at: number; day: number; bars: Record<string, UptimeDay[]> } | null = null;
 
   constructor(
@@ -44,14 +55,18 @@ export class StatusPageCache {
     this.generation++;
     this.snapshot = null;
     this.bodies.clear();
+    this.pages.clear();
     if (opts.uptime) this.uptime = null;
   }
 
   /** The current snapshot, built if there is none (concurrent callers share one build). */
   async current(): Promise<PageSnapshot> {
     if (this.snapshot) return this.snapshot;
-    if (!this.building) {
+    // A build that started before the last invalidation may have read what is now stale: a request
+    // after the change waits for a build that started after it.
+    if (!this.building || this.buildingGeneration !== this.generation) {
       const generation = this.generation;
+      this.buildingGeneration = generation;
       this.building = this.build()
         .then((s) => {
           // An invalidation during the build means the data read may be stale: serve it to the
@@ -60,7 +75,7 @@ export class StatusPageCache {
           return s;
         })
         .finally(() => {
-          this.building = null;
+          if (this.buildingGeneration === generation) this.building = null;
         });
     }
     return this.building;
@@ -83,28 +98,33 @@ export class StatusPageCache {
    */
   async body(key: string, contentType: string, render: (s: PageSnapshot) => string | null | Promise<string | null>): Promise<CachedBody | null> {
     const snapshot = await this.current();
-    const hit = this.bodies.get(key);
-    if (hit && this.snapshot === snapshot) return hit;
+    const onDemand = ON_DEMAND.test(key);
+    const store = onDemand ? this.pages : this.bodies;
+    const hit = store.get(key);
+    if (hit !== undefined && this.snapshot === snapshot) {
+      if (onDemand) {
+        // Least recently used goes first: move this one to the end.
+        store.delete(key);
+        store.set(key, hit);
+      }
+      return hit;
+    }
     const text = await render(snapshot);
-    if (text === null) return null;
-    const body = Buffer.from(text);
-    const zipped = body.length > 1024 ? gzipSync(body) : null;
-    const entry: CachedBody = {
-      body,
-      gzip: zipped && zipped.length < body.length ? zipped : null,
-      etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`,
-      contentType,
-    };
-    if (this.snapshot === snapshot) {
-      if (this.bodies.size >= MAX_BODIES) this.bodies.clear();
-      this.bodies.set(key, entry);
+    const entry: CachedBody | null = text === null ? null : cachedBody(text, contentType);
+    if (this.snapshot === snapshot && (entry || onDemand)) {
+      // Incident and history pages (and ids that do not exist, remembered as null) are kept apart
+      // and evicted oldest first, so walking every history page cannot push out the page and JSON.
+      if (onDemand && store.size >= MAX_PAGES) store.delete(store.keys().next().value!);
+      store.set(key, entry);
     }
     return entry;
   }
 
   private async build(): Promise<PageSnapshot> {
     const now = this.ctx.clock.now();
-    const day = Math.floor(now / 86_400_000);
+    // The bars end today in the page's zone: a new local day means new bars.
+    const local = instantToLocal(now, this.ctx.config.current.status_page.time_zone);
+    const day = local.year * 10_000 + local.month * 100 + local.day;
     if (!this.uptime || now - this.uptime.at > UPTIME_TTL_MS || this.uptime.day !== day) {
       try {
         this.uptime = { at: now, day, bars: await loadUptimeBars(this.ctx) };

@@ -151,3 +151,13 @@ export async function endSubscription(tx: Ctx, id: string): Promise<boolean | nu
   await writeAudit(tx, { action: 'status_subscriber.unsubscribed', entityType: 'status_subscriber', entityId: id, data: { kind: row.kind, cancelled_messages: cancelled } });
   return true;
 }
+
+/**
+ * Deletes subscriptions never confirmed whose confirmation link has expired: addresses someone
+ * typed (perhaps not their own) are not kept, and a flood of form posts does not stay in the table.
+ */
+export async function pruneUnconfirmedSubscribers(ctx: Ctx): Promise<number> {
+  const cutoff = ctx.clock.now() - ctx.config.current.status_page.subscribers.confirm_within;
+  const res = await q(ctx).deleteFrom('status_subscribers').where('kind', '=', 'email').where('confirmed_at', 'is', null).where('unsubscribed_at', 'is', null).where('created_at', '<', cutoff).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -44,7 +44,11 @@ export async function loadUptimeBars(ctx: Ctx): Promise<Record<string, UptimeDay
   const stored = new Map((await q(ctx).selectFrom('status_components').select(['id', 'status', 'created_at']).where('id', 'in', ids).execute()).map((r) => [r.id, r]));
   const changes = await q(ctx).selectFrom('status_component_changes').select(['component_id', 'at', 'from_status', 'to_status']).where('component_id', 'in', ids).where('at', '>=', from).orderBy('id').execute();
   const byComponent = new Map<string, { at: number; from: ComponentStatus; to: ComponentStatus }[]>();
-  for (const c of changes) byComponent.set(c.component_id, [...(byComponent.get(c.component_id) ?? []), { at: Number(c.at), from: c.from_status as ComponentStatus, to: c.to_status as ComponentStatus }]);
+  for (const c of changes) {
+    let list = byComponent.get(c.component_id);
+    if (!list) byComponent.set(c.component_id, (list = []));
+    list.push({ at: Number(c.at), from: c.from_status as ComponentStatus, to: c.to_status as ComponentStatus });
+  }
 
   // Monitor roll-ups per hour, per monitor.
   const monitorIds = [...new Set(components.flatMap((c) => componentMonitors(config, c)))];
@@ -57,16 +61,22 @@ export async function loadUptimeBars(ctx: Ctx): Promise<Record<string, UptimeDay
       .where('monitor_id', 'in', monitorIds.slice(i, i + 200))
       .where('start', '>=', Math.floor(from / HOUR) * HOUR)
       .execute();
-    for (const r of rows) rollups.set(r.monitor_id, [...(rollups.get(r.monitor_id) ?? []), { start: Number(r.start), checks: Number(r.checks), failures: Number(r.failures) }]);
+    for (const r of rows) {
+      let list = rollups.get(r.monitor_id);
+      if (!list) rollups.set(r.monitor_id, (list = []));
+      list.push({ start: Number(r.start), checks: Number(r.checks), failures: Number(r.failures) });
+    }
   }
 
   // Public incidents and maintenances that overlap the range.
-  const incidents = await q(ctx)
-    .selectFrom('status_incidents')
-    .select(['id', 'name', 'impact', 'components', 'started_at', 'resolved_at', 'kind', 'scheduled_for'])
-    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
-    .where('started_at', '<=', now)
-    .execute();
+  const incidents = (
+    await q(ctx)
+      .selectFrom('status_incidents')
+      .select(['id', 'name', 'impact', 'components', 'started_at', 'resolved_at', 'kind', 'scheduled_for'])
+      .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
+      .where('started_at', '<=', now)
+      .execute()
+  ).map((inc) => ({ ...inc, affected: new Set(Object.keys(JSON.parse(inc.components) as Record<string, string>)) }));
 
   const out: Record<string, UptimeDay[]> = {};
   for (const c of components) {
@@ -108,8 +118,7 @@ export async function loadUptimeBars(ctx: Ctx): Promise<Record<string, UptimeDay
       }
     }
     for (const inc of incidents) {
-      const affected = Object.keys(JSON.parse(inc.components) as Record<string, string>);
-      if (!affected.includes(c.id)) continue;
+      if (!inc.affected.has(c.id)) continue;
       const start = Number(inc.kind === 'maintenance' ? (inc.scheduled_for ?? inc.started_at) : inc.started_at);
       const end = inc.resolved_at === null ? now : Number(inc.resolved_at);
       for (let i = Math.max(0, dayOf(start)); i < days.length && starts[i] <= end; i++) bars[i].incidents.push({ id: inc.id, name: inc.name, impact: inc.impact as Impact | 'maintenance' });
