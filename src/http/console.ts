@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -31,24 +32,43 @@ const NOT_CONSOLE = /^\/(api|v2|ping|status|history\.(rss|atom)|a\/|metrics|heal
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Firebreak</title></head><body><main><h1>Firebreak</h1><p>The web console is not built. Run <code>npm run build:web</code> (npm start does it), then reload.</p><p>The API is at <code>/api/v1</code>; the status page at <a href="/status">/status</a>.</p></main></body></html>`;
 
+interface Asset {
+  body: Buffer;
+  /** Gzipped once at start, when that is smaller (scripts and styles are). */
+  gzip: Buffer | null;
+  type: string;
+}
+
 interface ConsoleFiles {
   index: Buffer | null;
-  assets: Map<string, { body: Buffer; type: string }>;
+  assets: Map<string, Asset>;
+}
+
+function asset(body: Buffer, type: string): Asset {
+  const zipped = body.length > 1024 ? gzipSync(body, { level: 9 }) : null;
+  return { body, type, gzip: zipped && zipped.length < body.length ? zipped : null };
 }
 
 function loadConsole(dir: string): ConsoleFiles {
-  const assets = new Map<string, { body: Buffer; type: string }>();
+  const assets = new Map<string, Asset>();
   const indexPath = join(dir, 'index.html');
   if (!existsSync(indexPath)) return { index: null, assets };
   const walk = (sub: string) => {
     for (const name of readdirSync(join(dir, sub))) {
       const rel = sub ? `${sub}/${name}` : name;
       if (statSync(join(dir, rel)).isDirectory()) walk(rel);
-      else if (rel !== 'index.html') assets.set(`/${rel}`, { body: readFileSync(join(dir, rel)), type: TYPES[extname(name)] ?? 'application/octet-stream' });
+      else if (rel !== 'index.html') assets.set(`/${rel}`, asset(readFileSync(join(dir, rel)), TYPES[extname(name)] ?? 'application/octet-stream'));
     }
   };
   walk('');
   return { index: readFileSync(indexPath), assets };
+}
+
+function sendAsset(req: FastifyRequest, reply: FastifyReply, file: Asset): FastifyReply {
+  reply.header('content-type', file.type).header('vary', 'accept-encoding');
+  const accepts = req.headers['accept-encoding'];
+  if (file.gzip && typeof accepts === 'string' && accepts.includes('gzip')) return reply.header('content-encoding', 'gzip').send(file.gzip);
+  return reply.send(file.body);
 }
 
 /** Registers the console's routes; returns the fallback for unknown paths (see build-app's not-found handler). */
@@ -66,11 +86,11 @@ export function registerConsole(app: FastifyInstance, dir = CONSOLE_DIR): (req: 
   app.get('/assets/*', (req, reply) => {
     const file = files.assets.get(req.url.split('?')[0]);
     if (!file) return reply.code(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
-    return reply.header('content-type', file.type).header('cache-control', 'public, max-age=31536000, immutable').send(file.body);
+    return sendAsset(req, reply.header('cache-control', 'public, max-age=31536000, immutable'), file);
   });
   for (const [path, file] of files.assets) {
     if (path.startsWith('/assets/')) continue;
-    app.get(path, (_req, reply) => reply.header('content-type', file.type).header('cache-control', 'public, max-age=3600').send(file.body));
+    app.get(path, (req, reply) => sendAsset(req, reply.header('cache-control', 'public, max-age=3600'), file));
   }
   return (req, reply) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;

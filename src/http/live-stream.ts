@@ -66,7 +66,8 @@ export class LiveStream {
 
   /** Ends every stream (shutdown): browsers reconnect to whichever node is up. */
   close(): void {
-    for (const c of this.clients) c.res.end();
+    // Ended and its connection closed: a stream's socket would otherwise hold shutdown open.
+    for (const c of this.clients) c.res.end(() => c.res.destroy());
     this.clients.clear();
     this.stopTimers();
   }

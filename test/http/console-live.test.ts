@@ -57,6 +57,9 @@ for (const { name: dialect, skip } of DIALECTS) {
       const asset = await t.app.inject({ method: 'GET', url: script });
       assert.equal(asset.statusCode, 200);
       assert.match(String(asset.headers['cache-control']), /immutable/);
+      const zipped = await t.app.inject({ method: 'GET', url: script, headers: { 'accept-encoding': 'gzip, br' } });
+      assert.equal(zipped.headers['content-encoding'], 'gzip');
+      assert.ok(zipped.rawPayload.length < asset.rawPayload.length / 2, 'the bundle is sent gzipped');
       assert.equal((await t.app.inject({ method: 'GET', url: '/assets/nope.js' })).statusCode, 404);
       // The API and other surfaces never get the console's page.
       for (const url of ['/api/v1/nope', '/api/v2/nope.json', '/status/nope', '/metrics/x']) {
