@@ -2,4 +2,80 @@
  * The API's types, taken from the server's own schemas: a change to the API that breaks the
  * console fails `npm run typecheck` (type-only imports: nothing of the server is bundled).
  */
-export type { IncidentView, TimelineEntryView, IncidentPage } from '../../../src/modules/incidents/index.ts';
+import type { z } from 'zod';
+import type { changePasswordInput, loginInput, UserView } from '../../../src/modules/auth/index.ts';
+import type {
+  createIncidentInput,
+  IncidentView,
+  LifecycleVerb,
+  listIncidentsQuery,
+  noteInput,
+  roleInput,
+  severityInput,
+  stakeholderUpdateInput,
+  TimelineEntryView,
+  ChangeEventView,
+  IncidentState,
+  IncidentRole,
+} from '../../../src/modules/incidents/index.ts';
+import type { listServices } from '../../../src/modules/services/index.ts';
+import type { everyoneOnCallView, ScheduleView } from '../../../src/modules/oncall/index.ts';
+import type { MonitorView } from '../../../src/modules/monitors/index.ts';
+import type { PublicationView } from '../../../src/modules/statuspage/index.ts';
+import type { ErrorCode } from '../../../src/lib/errors.ts';
+
+export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb } from '../../../src/modules/incidents/index.ts';
+export type { UserView, ScheduleView, MonitorView, PublicationView, ErrorCode };
+export type OnCallView = NonNullable<ScheduleView['on_call']>;
+
+export type Severity = IncidentView['severity'];
+export type Role = UserView['role'];
+export type LoginInput = z.input<typeof loginInput>;
+export type ChangePasswordInput = z.input<typeof changePasswordInput>;
+export type CreateIncidentInput = z.input<typeof createIncidentInput>;
+export type NoteInput = z.input<typeof noteInput>;
+export type SeverityInput = z.input<typeof severityInput>;
+export type RoleInput = z.input<typeof roleInput>;
+export type StakeholderUpdateInput = z.input<typeof stakeholderUpdateInput>;
+/** The list's query as the server reads it (everything is a string on the wire). */
+export type ListIncidentsQuery = z.input<typeof listIncidentsQuery>;
+export type IncidentDetail = IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[] };
+export type ServiceView = Awaited<ReturnType<typeof listServices>>[number];
+export type EveryoneOnCall = z.output<typeof everyoneOnCallView>;
+
+/** POST /api/v1/auth/login's answer (src/http/routes/auth.ts). */
+export interface LoginResult {
+  user: UserView;
+  expires_at: string;
+  password_change_required: boolean;
+}
+
+/**
+ * GET /api/v1/severities (src/http/routes/services.ts builds it inline, with no exported type;
+ * the level is checked against the server's Severity type at least).
+ */
+export interface SeverityDefinition {
+  level: Severity;
+  name: string;
+  definition: string;
+  examples: string[];
+  response_target_seconds: number;
+  ack_target_seconds: number;
+  resolve_target_seconds: number;
+  update_cadence_seconds: number;
+  escalation: string;
+  public: boolean;
+}
+
+/** The error body every API error has (src/http/error-handler.ts). */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
+}
+
+/** One Server-Sent `incident` event (src/http/live-stream.ts). */
+export interface IncidentEvent {
+  incident_id: string;
+  ref: string;
+  topic: string;
+  at: string;
+}

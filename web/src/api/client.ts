@@ -1,0 +1,126 @@
+import type {
+  ChangePasswordInput,
+  CreateIncidentInput,
+  ErrorBody,
+  ErrorCode,
+  EveryoneOnCall,
+  IncidentDetail,
+  IncidentView,
+  LifecycleVerb,
+  LoginInput,
+  LoginResult,
+  MonitorView,
+  NoteInput,
+  PublicationView,
+  RoleInput,
+  ScheduleView,
+  ServiceView,
+  SeverityDefinition,
+  SeverityInput,
+  StakeholderUpdateInput,
+  TimelineEntryView,
+  UserView,
+} from './types.ts';
+
+/** An API error with its stable code and the server's message (what the console shows). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'NETWORK',
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Called when any request answers 401: the session ended (expired, revoked, signed out elsewhere). */
+let onUnauthenticated: () => void = () => {};
+export function setUnauthenticatedHandler(fn: () => void): void {
+  onUnauthenticated = fn;
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  let res: Response;
+  try {
+    // Same origin: the session cookie goes along and the server's Origin check passes.
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach the Firebreak server; check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page, for instance: reported below by status.
+  }
+  if (!res.ok) {
+    const err = (json as ErrorBody | null)?.error;
+    if (res.status === 401 && !opts.quiet401) onUnauthenticated();
+    throw new ApiError(res.status, err?.code ?? 'INTERNAL', err?.message ?? `The server answered ${res.status} ${res.statusText}`.trim(), err?.details ?? {});
+  }
+  return json as T;
+}
+
+/** A query string from the defined values only. */
+export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export interface IncidentListParams {
+  state?: string;
+  severity?: string;
+  service?: string;
+  open?: boolean;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The typed client: one function per API call the console makes. */
+export const api = {
+  login: (input: LoginInput) => request<LoginResult>('POST', '/auth/login', input, { quiet401: true }),
+  logout: () => request<void>('POST', '/auth/logout', undefined, { quiet401: true }),
+  me: () => request<UserView>('GET', '/me', undefined, { quiet401: true }),
+  changePassword: (input: ChangePasswordInput) => request<void>('POST', '/me/password', input),
+  users: () => request<{ data: UserView[] }>('GET', '/users'),
+
+  incidents: (p: IncidentListParams) => request<{ data: IncidentView[]; next_cursor: string | null }>('GET', `/incidents${qs({ ...p })}`),
+  incident: (ref: string) => request<IncidentDetail>('GET', `/incidents/${enc(ref)}`),
+  declare: (input: CreateIncidentInput) => request<IncidentView>('POST', '/incidents', input),
+  transition: (ref: string, verb: LifecycleVerb, note?: string) => request<IncidentView>('POST', `/incidents/${enc(ref)}/${verb}`, note ? { note } : {}),
+  addNote: (ref: string, input: NoteInput) => request<TimelineEntryView>('POST', `/incidents/${enc(ref)}/notes`, input),
+  changeSeverity: (ref: string, input: SeverityInput) => request<IncidentView>('POST', `/incidents/${enc(ref)}/severity`, input),
+  assignRole: (ref: string, input: RoleInput) => request<IncidentView>('POST', `/incidents/${enc(ref)}/roles`, input),
+  postUpdate: (ref: string, input: StakeholderUpdateInput) => request<TimelineEntryView>('POST', `/incidents/${enc(ref)}/updates`, input),
+  publication: (ref: string) => request<PublicationView>('GET', `/incidents/${enc(ref)}/status-page`),
+
+  severities: () => request<{ data: SeverityDefinition[] }>('GET', '/severities'),
+  services: () => request<{ data: ServiceView[] }>('GET', '/services'),
+  schedules: () => request<{ data: ScheduleView[] }>('GET', '/schedules'),
+  onCall: () => request<EveryoneOnCall>('GET', '/on-call'),
+  monitors: () => request<{ data: MonitorView[] }>('GET', '/monitors'),
+};
+
+/** The message to show for any error a call threw. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'FORBIDDEN') return `Not allowed: ${err.message}`;
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,58 @@
+import { useEffect } from 'react';
+import { api } from '../api/client.ts';
+import type { Severity } from '../api/types.ts';
+import { SeverityBadge, StateBadge } from '../components/Badges.tsx';
+import { ErrorNote } from '../components/Feedback.tsx';
+import { Link } from '../lib/router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { useLiveReload } from '../live/live.ts';
+
+/** Services with their tier, what they depend on, and their open incidents (live). */
+export function Services() {
+  const services = useAsync(() => api.services(), 'services-page');
+  useLiveReload(services.reload, (e) => e.topic !== 'incident.notification', 1000);
+  useEffect(() => {
+    document.title = 'Services · Firebreak';
+  }, []);
+  const tiers = [...new Set(services.data?.data.map((s) => s.tier))].sort();
+  return (
+    <>
+      <h1>Services</h1>
+      <ErrorNote error={services.error} prefix="Could not load the services" />
+      {tiers.map((tier) => (
+        <section key={tier} className="section" aria-labelledby={`tier-${tier}`}>
+          <h2 id={`tier-${tier}`}>Tier {tier}</h2>
+          <ul className="cards">
+            {services.data?.data
+              .filter((s) => s.tier === tier)
+              .map((s) => (
+                <li key={s.id} className={`card${s.open_incidents.length ? ' has-open' : ''}`}>
+                  <h3>
+                    {s.name} <span className="muted small-text">({s.id})</span>
+                  </h3>
+                  <p className="small-text">
+                    {s.customer_facing ? 'Customer-facing' : 'Internal'} · {Math.round(s.user_share * 100)}% of users · owners {s.owners.join(', ') || 'none'}
+                    {s.depends_on.length > 0 && <> · depends on {s.depends_on.join(', ')}</>}
+                  </p>
+                  {s.open_incidents.length ? (
+                    <ul className="plain">
+                      {s.open_incidents.map((i) => (
+                        <li key={i.ref} className="svc-inc">
+                          <SeverityBadge severity={i.severity as Severity} /> <StateBadge state={i.state as never} />{' '}
+                          <Link to={`/incidents/${i.ref}`}>
+                            {i.ref} {i.title}
+                          </Link>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <p className="ok-text">No open incidents</p>
+                  )}
+                </li>
+              ))}
+          </ul>
+        </section>
+      ))}
+    </>
+  );
+}
