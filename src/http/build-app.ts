@@ -68,6 +68,9 @@ export interface AppDeps {
   statusPageRefreshMs?: number;
 }
 
+/** What a session that must change its password may still do. */
+const PASSWORD_CHANGE_ROUTES = new Set(['GET /api/v1/me', 'POST /api/v1/me/password', 'POST /api/v1/auth/logout']);
+
 /** Largest JSON body the API accepts; incident descriptions are the biggest legitimate input. */
 export const BODY_LIMIT = 256 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -235,6 +238,10 @@ function register(app: FastifyInstance, deps: AppDeps, route: RouteDef) {
       });
       const ctx: Ctx = { ...base, actor };
       if (route.access !== 'public') requireRole(ctx, route.access);
+      // A one-time or reset password is for setting a new one, nothing else.
+      if (actor.mustChangePassword && route.access !== 'public' && !PASSWORD_CHANGE_ROUTES.has(`${route.method} ${route.url}`)) {
+        throw new DomainError('PASSWORD_CHANGE_REQUIRED', 'set a new password first (POST /api/v1/me/password)');
+      }
       assertStorableText('params', req.params);
       assertStorableText('query', req.query);
       assertStorableText('body', req.body);

@@ -18,6 +18,8 @@ export interface Actor {
   name: string;
   role: Role | null;
   tokenId?: string;
+  /** A session of someone who must set a new password first (the first-run admin, a reset). */
+  mustChangePassword?: boolean;
 }
 
 /** Carried by every verb: the actor, the request id, the database (and open transaction), the clock, the config. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createUser } from '../../src/modules/auth/index.ts';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
@@ -89,6 +90,36 @@ for (const { name: dialect, skip } of DIALECTS) {
       const replay = await readEvents(resumed, (ev) => ev.some((e) => e.event === 'ready'));
       assert.ok(replay.some((e) => e.event === 'incident' && e.data.topic === 'incident.acknowledged'), JSON.stringify(replay));
       assert.ok(!replay.some((e) => e.id === firstId), 'nothing it already had');
+      // A new EventSource cannot set the header: the same resume through the query.
+      const viaQuery = await fetch(`${base}/api/v1/stream?max_seconds=1&last_event_id=${firstId}`, { headers: t.auth.viewer });
+      const replayed = await readEvents(viaQuery, (ev) => ev.some((e) => e.event === 'ready'));
+      assert.ok(replayed.some((e) => e.event === 'incident' && e.data.topic === 'incident.acknowledged'));
+    });
+
+    it('counts open incidents per severity and state exactly', async () => {
+      const before = (await t.app.inject({ method: 'GET', url: '/api/v1/incidents/counts', headers: t.auth.viewer })).json();
+      for (const severity of ['P0', 'P2', 'P2'] as const) await createIncident(env.ctx(env.users.responder.actor), { title: `count ${severity}`, severity, services: ['api'] });
+      const after = (await t.app.inject({ method: 'GET', url: '/api/v1/incidents/counts', headers: t.auth.viewer })).json();
+      assert.equal(after.by_severity.P0 - before.by_severity.P0, 1);
+      assert.equal(after.by_severity.P2 - before.by_severity.P2, 2);
+      assert.equal(after.total - before.total, 3);
+      assert.equal(after.by_state.triggered - before.by_state.triggered, 3);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/incidents/counts' })).statusCode, 401);
+    });
+
+    it('lets a session that must change its password do only that', async () => {
+      const { user, generatedPassword } = await createUser(env.ctx(env.users.admin.actor), { handle: 'fresh-user', name: 'Fresh', email: 'fresh@example.com', role: 'responder' });
+      assert.ok(generatedPassword);
+      const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { handle: user.handle, password: generatedPassword } });
+      assert.equal(login.json().password_change_required, true);
+      const cookie = { cookie: `firebreak_session=${login.cookies.find((c) => c.name === 'firebreak_session')!.value}` };
+      const refused = await t.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: cookie });
+      assert.equal(refused.statusCode, 403);
+      assert.equal(refused.json().error.code, 'PASSWORD_CHANGE_REQUIRED');
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: cookie })).statusCode, 200);
+      const changed = await t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: cookie, payload: { current_password: generatedPassword, new_password: 'a brand new long password' } });
+      assert.ok(changed.statusCode < 300, changed.body);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: cookie })).statusCode, 200);
     });
   });
 }

@@ -27,6 +27,15 @@ export function incidentRoutes(): RouteDef[] {
       handler: ({ ctx, req }) => incidents.listIncidents(ctx, req.query as never),
     }),
     defineRoute({
+      method: 'GET',
+      url: '/api/v1/incidents/counts',
+      access: 'viewer',
+      tag: 'incidents',
+      summary: 'Open incidents counted per severity and per state, exactly, however many there are',
+      response: { schema: incidents.openIncidentCountsView },
+      handler: ({ ctx }) => incidents.countOpenIncidents(ctx),
+    }),
+    defineRoute({
       method: 'POST',
       url: '/api/v1/incidents',
       access: 'responder',

@@ -66,11 +66,11 @@ export async function authenticateSession(ctx: Pick<Ctx, 'db' | 'clock'>, secret
   const row = await ctx.db.kysely
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.expires_at', 'sessions.last_seen_at', 'users.id', 'users.handle', 'users.role', 'users.disabled_at'])
+    .select(['sessions.expires_at', 'sessions.last_seen_at', 'users.id', 'users.handle', 'users.role', 'users.disabled_at', 'users.must_change_password'])
     .where('id_hash', '=', idHash)
     .executeTakeFirst();
   const now = ctx.clock.now();
   if (!row || row.disabled_at !== null || row.expires_at <= now || now - row.last_seen_at > SESSION_IDLE_MS) return null;
   if (now - row.last_seen_at > 60_000) await ctx.db.kysely.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
-  return { type: 'user', userId: row.id, name: row.handle, role: row.role as Role };
+  return { type: 'user', userId: row.id, name: row.handle, role: row.role as Role, ...(row.must_change_password === 1 ? { mustChangePassword: true } : {}) };
 }

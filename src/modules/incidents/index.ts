@@ -7,7 +7,7 @@ export { assignRole } from './assign-role.ts';
 export { addServices } from './add-services.ts';
 export { updateIncident } from './update-incident.ts';
 export { listIncidents, getIncident, getIncidentTimeline, type IncidentPage } from './list-incidents.ts';
-export { countIncidentsByStateAndSeverity } from './stats.ts';
+export { countIncidentsByStateAndSeverity, countOpenIncidents } from './stats.ts';
 export { findIncidentState, findOpenIncidentOnService, loadIncidentViewsById, findIncidentRow } from './repository.ts';
 export * from './schemas.ts';
 export * from './state-machine.ts';

@@ -117,3 +117,10 @@ export const changeEventView = z.object({
 });
 export type ChangeEventView = z.infer<typeof changeEventView>;
 export type TimelineEntryView = z.infer<typeof timelineEntryView>;
+
+export const openIncidentCountsView = z.object({
+  by_severity: z.record(z.string(), z.number()),
+  by_state: z.record(z.string(), z.number()),
+  total: z.number(),
+});
+export type OpenIncidentCounts = z.output<typeof openIncidentCountsView>;

@@ -11,6 +11,7 @@ import type {
   LoginResult,
   MonitorView,
   NoteInput,
+  OpenIncidentCounts,
   PublicationView,
   RoleInput,
   ScheduleView,
@@ -99,6 +100,7 @@ export const api = {
   changePassword: (input: ChangePasswordInput) => request<void>('POST', '/me/password', input),
   users: () => request<{ data: UserView[] }>('GET', '/users'),
 
+  incidentCounts: () => request<OpenIncidentCounts>('GET', '/incidents/counts'),
   incidents: (p: IncidentListParams) => request<{ data: IncidentView[]; next_cursor: string | null }>('GET', `/incidents${qs({ ...p })}`),
   incident: (ref: string) => request<IncidentDetail>('GET', `/incidents/${enc(ref)}`),
   declare: (input: CreateIncidentInput) => request<IncidentView>('POST', '/incidents', input),

@@ -24,7 +24,7 @@ import type { MonitorView } from '../../../src/modules/monitors/index.ts';
 import type { PublicationView } from '../../../src/modules/statuspage/index.ts';
 import type { ErrorCode } from '../../../src/lib/errors.ts';
 
-export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb } from '../../../src/modules/incidents/index.ts';
+export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb, OpenIncidentCounts } from '../../../src/modules/incidents/index.ts';
 export type { UserView, ScheduleView, MonitorView, PublicationView, ErrorCode };
 export type OnCallView = NonNullable<ScheduleView['on_call']>;
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type IncidentListParams } from '../api/client.ts';
-import type { IncidentView, Severity } from '../api/types.ts';
+import type { IncidentView, OpenIncidentCounts, Severity } from '../api/types.ts';
 import { ErrorNote } from '../components/Feedback.tsx';
 import { IncidentFiltersForm } from '../components/IncidentFiltersForm.tsx';
 import { IncidentRow } from '../components/IncidentRow.tsx';
@@ -29,9 +29,8 @@ export function IncidentList() {
   }, []);
 
   const open = useAsync(() => api.incidents({ ...apiParams(filters), open: true, limit: OPEN_LIMIT }), key);
-  // The counts are of every open incident, whatever the filters.
-  const counts = useAsync(() => (hasFilters(filters) ? api.incidents({ open: true, limit: OPEN_LIMIT }) : Promise.resolve(null)), key);
-  const allOpen = hasFilters(filters) ? counts.data : open.data;
+  // The counts are of every open incident, whatever the filters, counted by the server exactly.
+  const counts = useAsync(() => api.incidentCounts(), key);
   const closed = useClosedList(filters, key);
 
   // Delivery attempts do not change any row of the list; everything else may.
@@ -59,7 +58,7 @@ export function IncidentList() {
           </Link>
         )}
       </div>
-      <SeverityCounts incidents={allOpen?.data} more={!!allOpen?.next_cursor} filters={filters} />
+      <SeverityCounts counts={counts.data ?? undefined} filters={filters} />
       <IncidentFiltersForm filters={filters} />
 
       {wantsOpen && (
@@ -106,8 +105,8 @@ export function IncidentList() {
 }
 
 /** Open incidents per severity; each count filters the list to that severity. */
-function SeverityCounts({ incidents, more, filters }: { incidents: IncidentView[] | undefined; more: boolean; filters: IncidentFilters }) {
-  const count = (s: Severity) => incidents?.filter((i) => i.severity === s).length ?? 0;
+function SeverityCounts({ counts, filters }: { counts: OpenIncidentCounts | undefined; filters: IncidentFilters }) {
+  const count = (s: Severity) => counts?.by_severity[s] ?? 0;
   return (
     <section aria-label="Open incidents by severity" className="counts">
       <ul>
@@ -122,7 +121,7 @@ function SeverityCounts({ incidents, more, filters }: { incidents: IncidentView[
                 data-severity={s}
                 onClick={() => navigate(filtersUrl({ ...filters, severity: only ? [] : [s] }))}
               >
-                <span className="count-n">{incidents ? count(s) : '–'}</span>
+                <span className="count-n">{counts ? count(s) : '–'}</span>
                 <span className="count-label">
                   {s} {SEVERITY_NAMES[s]} open
                 </span>
@@ -131,7 +130,6 @@ function SeverityCounts({ incidents, more, filters }: { incidents: IncidentView[
           );
         })}
       </ul>
-      {more && <p className="notice small-text">Counts cover the newest {OPEN_LIMIT} open incidents.</p>}
     </section>
   );
 }
