@@ -199,7 +199,7 @@ describe('status page in headless Chromium', { skip: SKIP, timeout: 60_000 }, ()
       }
       await page.screenshot({ path: `${ARTIFACTS}/status-page-desktop.png`, fullPage: true });
       mkdirSync(`${ROOT}docs`, { recursive: true });
-      copyFileSync(`${ARTIFACTS}/status-page-desktop.png`, `${ROOT}docs/status-page.png`);
+      if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(`${ARTIFACTS}/status-page-desktop.png`, `${ROOT}docs/status-page.png`);
     } finally {
       await context.close();
     }
