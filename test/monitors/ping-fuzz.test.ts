@@ -49,6 +49,8 @@ describe('heartbeat ping endpoints under generated input [sqlite]', () => {
         const res = await t.app.inject({ method, url, ...(b !== undefined && method !== 'GET' && method !== 'HEAD' ? { payload: b } : {}), headers: ct ? { 'content-type': ct } : {} });
         assert.ok(res.statusCode < 500, `${method} ${url.slice(0, 100)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
         if (res.statusCode < 300) {
+          // A key of ".." makes the path "/": the web console's page, not a ping.
+          if (String(res.headers['content-type']).startsWith('text/html')) return;
           accepted++;
           return;
         }
