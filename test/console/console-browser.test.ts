@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createUser } from '../../src/modules/auth/index.ts';
 import { createIncident, findIncidentRow, recordChange, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT } from '../helpers/browser.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /**
@@ -15,16 +15,8 @@ import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv
  * second browser, working an incident, a viewer's limits, and a lost connection.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) ? false : `browser suite SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`;
-// CI sets this so a missing browser fails the run instead of skipping the suite.
-if (SKIP && process.env.FIREBREAK_REQUIRE_BROWSER === '1') throw new Error(`FIREBREAK_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (SKIP) process.stderr.write(`\n*** ${SKIP} ***\n\n`);
+const SKIP = browserSkip('browser suite');
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ARTIFACTS = `${ROOT}test-artifacts`;
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
 const MIN = 60_000;
 
 describe('web console in headless Chromium', { skip: SKIP, timeout: 90_000 }, () => {
@@ -47,9 +39,7 @@ describe('web console in headless Chromium', { skip: SKIP, timeout: 90_000 }, ()
     env = await createTestEnv('sqlite', import.meta.url);
     env.clock.set(Date.now());
     await startApp(0);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchBrowser();
   });
 
   // Each test's browsers close with it: no page of an earlier test is still listening later.
@@ -65,15 +55,8 @@ describe('web console in headless Chromium', { skip: SKIP, timeout: 90_000 }, ()
 
   /** A fresh browser context (its own cookies) and page, recording console errors. */
   async function open(viewport = DESKTOP) {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(8000);
-    const errors: string[] = [];
     // A refused request (the 401 before signing in, a dropped stream) logs "Failed to load resource"; anything else is a bug.
-    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|EventSource/.test(m.text()) && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    return { context, page, errors };
+    return openPage(browser, contexts, viewport, /Failed to load resource|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|EventSource/);
   }
 
   async function signIn(page: Page, handle: string, path = '/incidents', password = TEST_PASSWORD) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TONE_COLOURS } from '../../src/modules/statuspage/page-style.ts';
 import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { contrast } from './render-fixtures.ts';
 import { API_INCIDENT, DB_INCIDENT, HOSTILE_INCIDENT, MAINTENANCE, seedStatusData } from './render-seed.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, PHONE, ROOT } from '../helpers/browser.ts';
 
 /**
  * The public status page in a real headless Chromium (the Debian package, never a downloaded
@@ -14,17 +14,7 @@ import { API_INCIDENT, DB_INCIDENT, HOSTILE_INCIDENT, MAINTENANCE, seedStatusDat
  * the page must be whole, readable at phone width, accessible, and inert to hostile text.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) ? false : `browser suite SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium)`;
-// CI sets this so a missing browser fails the run instead of skipping the suite.
-if (SKIP && process.env.FIREBREAK_REQUIRE_BROWSER === '1') throw new Error(`FIREBREAK_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-if (SKIP) process.stderr.write(`\n*** ${SKIP} ***\n\n`);
-if (SKIP) process.stderr.write(`\n*** ${SKIP} ***\n\n`);
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ARTIFACTS = `${ROOT}test-artifacts`;
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
+const SKIP = browserSkip('status page browser suite');
 
 /** Colour strings from getComputedStyle ("rgb(1, 2, 3)") as #rrggbb. */
 const hex = (rgb: string) => `#${(rgb.match(/\d+/g) ?? []).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('')}`;
@@ -84,9 +74,7 @@ describe('status page in headless Chromium', { skip: SKIP, timeout: 60_000 }, ()
       const html = await (await fetch(`${base}/status`)).text();
       return html.includes('<h4>API</h4><span class="st t-major">Partial outage</span>') && html.includes('<h3>Checkout</h3><span class="st t-minor">Degraded performance</span>');
     });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchBrowser();
   });
 
   after(async () => {

@@ -14,6 +14,7 @@ import { NotFound } from './pages/NotFound.tsx';
 import { OnCall } from './pages/OnCall.tsx';
 import { Services } from './pages/Services.tsx';
 import { Monitors } from './pages/Monitors.tsx';
+import { Admin } from './pages/Admin.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 
 /** Session first: signed out → sign in; must change password → that, before anything else. */
@@ -123,6 +124,7 @@ function Shell({ user, signOut }: { user: UserView; signOut: () => Promise<void>
     { to: '/on-call', label: 'On call', active: path === '/on-call' },
     { to: '/services', label: 'Services', active: path === '/services' },
     { to: '/monitors', label: 'Monitors', active: path === '/monitors' },
+    ...(hasRole(user, 'admin') ? [{ to: '/admin', label: 'Admin', active: path === '/admin' }] : []),
   ];
   return (
     <>
@@ -179,5 +181,6 @@ function Route({ path }: { path: string }) {
   if (path === '/on-call') return <OnCall />;
   if (path === '/services') return <Services />;
   if (path === '/monitors') return <Monitors />;
+  if (path === '/admin') return <Admin />;
   return <NotFound />;
 }

@@ -1,6 +1,10 @@
 import type {
   ChangePasswordInput,
   CreateIncidentInput,
+  CreateOverrideInput,
+  CreateTokenInput,
+  CreatedToken,
+  CreateUserInput,
   ErrorBody,
   ErrorCode,
   EveryoneOnCall,
@@ -9,7 +13,10 @@ import type {
   LifecycleVerb,
   LoginInput,
   LoginResult,
+  MonitorDetail,
+  MonitorRollups,
   MonitorView,
+  OverrideView,
   NoteInput,
   OpenIncidentCounts,
   PublicationView,
@@ -18,8 +25,11 @@ import type {
   ServiceView,
   SeverityDefinition,
   SeverityInput,
+  ShiftsView,
   StakeholderUpdateInput,
   TimelineEntryView,
+  TokenView,
+  UpdateUserInput,
   UserView,
 } from './types.ts';
 
@@ -42,7 +52,7 @@ export function setUnauthenticatedHandler(fn: () => void): void {
   onUnauthenticated = fn;
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
   let res: Response;
   try {
     // Same origin: the session cookie goes along and the server's Origin check passes.
@@ -99,6 +109,12 @@ export const api = {
   me: () => request<UserView>('GET', '/me', undefined, { quiet401: true }),
   changePassword: (input: ChangePasswordInput) => request<void>('POST', '/me/password', input),
   users: () => request<{ data: UserView[] }>('GET', '/users'),
+  createUser: (input: CreateUserInput) => request<{ user: UserView; generated_password: string | null }>('POST', '/users', input),
+  updateUser: (handle: string, input: UpdateUserInput) => request<UserView>('PATCH', `/users/${enc(handle)}`, input),
+  resetPassword: (handle: string) => request<{ user: UserView; generated_password: string }>('POST', `/users/${enc(handle)}/reset-password`),
+  tokens: () => request<{ data: TokenView[] }>('GET', '/tokens'),
+  createToken: (input: CreateTokenInput) => request<CreatedToken>('POST', '/tokens', input),
+  revokeToken: (id: string) => request<void>('DELETE', `/tokens/${enc(id)}`),
 
   incidentCounts: () => request<OpenIncidentCounts>('GET', '/incidents/counts'),
   incidents: (p: IncidentListParams) => request<{ data: IncidentView[]; next_cursor: string | null }>('GET', `/incidents${qs({ ...p })}`),
@@ -115,7 +131,13 @@ export const api = {
   services: () => request<{ data: ServiceView[] }>('GET', '/services'),
   schedules: () => request<{ data: ScheduleView[] }>('GET', '/schedules'),
   onCall: () => request<EveryoneOnCall>('GET', '/on-call'),
+  shifts: (id: string, from: string, to: string) => request<ShiftsView>('GET', `/schedules/${enc(id)}/shifts${qs({ from, to })}`),
+  overrides: (id: string) => request<{ data: OverrideView[] }>('GET', `/schedules/${enc(id)}/overrides`),
+  createOverride: (id: string, input: CreateOverrideInput) => request<OverrideView>('POST', `/schedules/${enc(id)}/overrides`, input),
+  cancelOverride: (id: string, overrideId: string) => request<void>('DELETE', `/schedules/${enc(id)}/overrides/${enc(overrideId)}`),
   monitors: () => request<{ data: MonitorView[] }>('GET', '/monitors'),
+  monitor: (id: string) => request<MonitorDetail>('GET', `/monitors/${enc(id)}`),
+  monitorRollups: (id: string, size: 'minute' | 'hour' | 'day') => request<MonitorRollups>('GET', `/monitors/${enc(id)}/rollups${qs({ size })}`),
 };
 
 /** The message to show for any error a call threw. */

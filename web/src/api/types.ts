@@ -3,7 +3,7 @@
  * console fails `npm run typecheck` (type-only imports: nothing of the server is bundled).
  */
 import type { z } from 'zod';
-import type { changePasswordInput, loginInput, UserView } from '../../../src/modules/auth/index.ts';
+import type { changePasswordInput, createTokenInput, createUserInput, loginInput, TokenView, updateUserInput, UserView } from '../../../src/modules/auth/index.ts';
 import type {
   createIncidentInput,
   IncidentView,
@@ -19,13 +19,25 @@ import type {
   IncidentRole,
 } from '../../../src/modules/incidents/index.ts';
 import type { listServices } from '../../../src/modules/services/index.ts';
-import type { everyoneOnCallView, ScheduleView } from '../../../src/modules/oncall/index.ts';
-import type { MonitorView } from '../../../src/modules/monitors/index.ts';
+import type { createOverrideInput, everyoneOnCallView, OverrideView, ScheduleView, shiftsView } from '../../../src/modules/oncall/index.ts';
+import type { getMonitor, monitorRollups, MonitorView } from '../../../src/modules/monitors/index.ts';
 import type { PublicationView } from '../../../src/modules/statuspage/index.ts';
 import type { ErrorCode } from '../../../src/lib/errors.ts';
 
 export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb, OpenIncidentCounts } from '../../../src/modules/incidents/index.ts';
-export type { UserView, ScheduleView, MonitorView, PublicationView, ErrorCode };
+export type { UserView, TokenView, ScheduleView, OverrideView, MonitorView, PublicationView, ErrorCode };
+export type CreateUserInput = z.input<typeof createUserInput>;
+export type UpdateUserInput = z.input<typeof updateUserInput>;
+export type CreateTokenInput = z.input<typeof createTokenInput>;
+export type TokenScope = TokenView['scopes'][number];
+/** POST /api/v1/tokens: the token's view and, this once, its secret. */
+export type CreatedToken = TokenView & { token: string };
+export type CreateOverrideInput = z.input<typeof createOverrideInput>;
+export type ShiftsView = z.output<typeof shiftsView>;
+export type ShiftView = ShiftsView['shifts'][number];
+/** GET /api/v1/monitors/:id (no response schema: the function's return type). */
+export type MonitorDetail = Awaited<ReturnType<typeof getMonitor>>;
+export type MonitorRollups = Awaited<ReturnType<typeof monitorRollups>>;
 export type OnCallView = NonNullable<ScheduleView['on_call']>;
 
 export type Severity = IncidentView['severity'];

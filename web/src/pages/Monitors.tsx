@@ -1,6 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import { ErrorNote } from '../components/Feedback.tsx';
+import { MonitorHistory } from '../components/MonitorHistory.tsx';
 import { Ago } from '../components/Time.tsx';
 import { useAsync } from '../lib/use-async.ts';
 
@@ -10,17 +11,31 @@ const ORDER = ['down', 'degraded', 'grace', 'new', 'paused', 'up'];
 /** Every monitor with its status in words, the worst first. */
 export function Monitors() {
   const monitors = useAsync(() => api.monitors(), 'monitors');
+  // Uptime and response times change slowly: read again on Refresh and every 5 minutes.
+  const [version, setVersion] = useState(0);
   useEffect(() => {
     document.title = 'Monitors · Firebreak';
     const t = window.setInterval(monitors.reload, 30_000);
-    return () => clearInterval(t);
+    const h = window.setInterval(() => setVersion((v) => v + 1), 300_000);
+    return () => {
+      clearInterval(t);
+      clearInterval(h);
+    };
   }, [monitors.reload]);
   const list = [...(monitors.data?.data ?? [])].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name));
   return (
     <>
       <div className="page-head">
         <h1>Monitors</h1>
-        <button type="button" className="small" onClick={monitors.reload} disabled={monitors.loading}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => {
+            monitors.reload();
+            setVersion((v) => v + 1);
+          }}
+          disabled={monitors.loading}
+        >
           {monitors.loading ? 'Loading…' : 'Refresh'}
         </button>
       </div>
@@ -28,7 +43,7 @@ export function Monitors() {
       {monitors.data && !list.length && <p className="empty">No monitors are configured.</p>}
       <ul className="cards">
         {list.map((m) => (
-          <li key={m.id} className="card">
+          <li key={m.id} className="card" data-monitor={m.id}>
             <h2 className="h3">
               <span className={`badge mon mon-${m.status}`}>{STATUS_WORDS[m.status] ?? m.status}</span> {m.name}
             </h2>
@@ -49,6 +64,7 @@ export function Monitors() {
               </p>
             )}
             {m.held && <p className="small-text notice">Not paged: {typeof m.held === 'string' ? m.held : JSON.stringify(m.held)}</p>}
+            <MonitorHistory monitor={m} version={version} />
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@ import { api } from '../api/client.ts';
 import type { Severity } from '../api/types.ts';
 import { SeverityBadge, StateBadge } from '../components/Badges.tsx';
 import { ErrorNote } from '../components/Feedback.tsx';
+import { ServiceGraph } from '../components/ServiceGraph.tsx';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useLiveReload } from '../live/live.ts';
@@ -19,6 +20,12 @@ export function Services() {
     <>
       <h1>Services</h1>
       <ErrorNote error={services.error} prefix="Could not load the services" />
+      {services.data && services.data.data.length > 0 && (
+        <section className="section" aria-labelledby="graph-h">
+          <h2 id="graph-h">Dependencies</h2>
+          <ServiceGraph services={services.data.data} />
+        </section>
+      )}
       {tiers.map((tier) => (
         <section key={tier} className="section" aria-labelledby={`tier-${tier}`}>
           <h2 id={`tier-${tier}`}>Tier {tier}</h2>
