@@ -254,12 +254,23 @@ describe('web console admin, on-call calendar and services graph in headless Chr
     await day.waitFor();
     assert.match(await day.innerText(), /^24 H\s+99\.\d\d% up \(3 of 1,320 checks failed\)$/i);
     assert.match(await web.locator('.uptime [data-period="30d"]').innerText(), /% up \(3 of [\d,]+ checks failed\)/);
+    // The last 24 hours as blocks, each with its text: 22 hours of checks, the newest hours without.
+    const blocks = web.locator('.hour-bar li');
+    assert.equal(await blocks.count(), 24);
+    const texts = await blocks.allInnerTexts();
+    assert.equal(texts.filter((t) => /% up$/.test(t)).length, 22, texts.join(' | '));
+    assert.match(texts[23], /no checks$/);
     // A heartbeat with no history: in words, and no chart.
     const backup = page.locator('li[data-monitor="database-backup"]');
     await backup.locator('.uptime').waitFor();
     assert.match(await backup.locator('.uptime').innerText(), /no data yet/);
     assert.equal(await backup.getByRole('img').count(), 0);
     await noSidewaysScroll(page);
+    // The services page says how each service's monitors stand.
+    await page.goto(`${base}/services`);
+    const webCard = page.locator('.card', { has: page.locator('h3', { hasText: '(web)' }) });
+    await webCard.waitFor();
+    assert.match(await webCard.innerText(), /Monitors: \d of 1 up/);
     await page.screenshot({ path: `${ARTIFACTS}/console-monitors-phone.png`, fullPage: true });
     assert.deepEqual(errors, []);
   });

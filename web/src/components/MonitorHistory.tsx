@@ -21,6 +21,7 @@ export function MonitorHistory({ monitor, version }: { monitor: MonitorView; ver
       <ErrorNote error={detail.error} prefix="Could not load the uptime" />
       {detail.data && <Uptime detail={detail.data} />}
       <ErrorNote error={rollups.error} prefix="Could not load the response times" />
+      {rollups.data && <UptimeBar rollups={rollups.data} />}
       {rollups.data && <LatencyChart monitor={monitor} rollups={rollups.data} />}
     </>
   );
@@ -44,6 +45,36 @@ function Uptime({ detail }: { detail: MonitorDetail }) {
         );
       })}
     </dl>
+  );
+}
+
+/** The last 24 hours, one block an hour, coloured by that hour's uptime, each with its text. */
+function UptimeBar({ rollups }: { rollups: MonitorRollups }) {
+  const HOUR = 3_600_000;
+  const first = Math.floor(Date.now() / HOUR) * HOUR - 23 * HOUR;
+  const byHour = new Map(rollups.data.map((r) => [Math.floor(Date.parse(r.start) / HOUR) * HOUR, r]));
+  const hours = Array.from({ length: 24 }, (_, i) => {
+    const start = first + i * HOUR;
+    const r = byHour.get(start);
+    const uptime = r && r.checks > 0 ? r.uptime : null;
+    const tone = uptime === null ? 'none' : uptime >= 100 ? 'up' : uptime >= 99 ? 'minor' : 'down';
+    const time = new Date(start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return { start, tone, text: `${time}: ${uptime === null ? 'no checks' : `${percent(uptime)} up`}` };
+  });
+  return (
+    <div className="hour-bar-wrap">
+      <ol className="hour-bar" aria-label="Uptime of the last 24 hours, one block an hour">
+        {hours.map((h) => (
+          <li key={h.start} className={`hour hour-${h.tone}`} title={h.text}>
+            <span className="sr-only">{h.text}</span>
+          </li>
+        ))}
+      </ol>
+      <div className="small-text muted spark-axis-labels" aria-hidden="true">
+        <span>24 h ago</span>
+        <span>now</span>
+      </div>
+    </div>
   );
 }
 

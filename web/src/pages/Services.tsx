@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { api } from '../api/client.ts';
-import type { Severity } from '../api/types.ts';
+import type { MonitorView, Severity } from '../api/types.ts';
 import { SeverityBadge, StateBadge } from '../components/Badges.tsx';
 import { ErrorNote } from '../components/Feedback.tsx';
 import { ServiceGraph } from '../components/ServiceGraph.tsx';
@@ -8,9 +8,22 @@ import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useLiveReload } from '../live/live.ts';
 
+/** A service's monitors at a glance: how many are up, and the ones that are not, by name. */
+function MonitorHealth({ monitors }: { monitors: MonitorView[] | undefined }) {
+  if (!monitors?.length) return null;
+  const up = monitors.filter((m) => m.status === 'up').length;
+  const others = monitors.filter((m) => m.status !== 'up');
+  return (
+    <p className={`small-text ${others.some((m) => m.status === 'down') ? 'bad-text' : others.length ? 'warn-text' : 'ok-text'}`}>
+      Monitors: {up} of {monitors.length} up{others.length > 0 && <> · {others.map((m) => `${m.name} ${m.status}`).join(', ')}</>}
+    </p>
+  );
+}
+
 /** Services with their tier, what they depend on, and their open incidents (live). */
 export function Services() {
   const services = useAsync(() => api.services(), 'services-page');
+  const monitors = useAsync(() => api.monitors(), 'services-page-monitors');
   useLiveReload(services.reload, (e) => e.topic !== 'incident.notification', 1000);
   useEffect(() => {
     document.title = 'Services · Firebreak';
@@ -41,6 +54,7 @@ export function Services() {
                     {s.customer_facing ? 'Customer-facing' : 'Internal'} · {Math.round(s.user_share * 100)}% of users · owners {s.owners.join(', ') || 'none'}
                     {s.depends_on.length > 0 && <> · depends on {s.depends_on.join(', ')}</>}
                   </p>
+                  <MonitorHealth monitors={monitors.data?.data.filter((m) => m.service === s.id)} />
                   {s.open_incidents.length ? (
                     <ul className="plain">
                       {s.open_incidents.map((i) => (
