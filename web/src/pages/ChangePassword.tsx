@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api/client.ts';
 import type { UserView } from '../api/types.ts';
 import { ErrorNote } from '../components/Feedback.tsx';
+import { useAction } from '../lib/use-action.ts';
 
 const MIN = 12;
 
@@ -13,29 +14,26 @@ export function ChangePassword({ user, knownPassword, onDone, onSignOut }: { use
   const [current, setCurrent] = useState(knownPassword ?? '');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
+  const [mismatch, setMismatch] = useState<Error | null>(null);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     document.title = 'Set a new password · Firebreak';
     first.current?.focus();
   }, []);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
-    if (next.length < MIN) return setError(new Error(`The new password must be at least ${MIN} characters.`));
-    if (next !== again) return setError(new Error('The two new passwords differ.'));
-    setBusy(true);
-    setError(null);
-    try {
+    if (next.length < MIN) return setMismatch(new Error(`The new password must be at least ${MIN} characters.`));
+    if (next !== again) return setMismatch(new Error('The two new passwords differ.'));
+    setMismatch(null);
+    void action.run(async () => {
       await api.changePassword({ current_password: current, new_password: next });
       onDone(await api.me());
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    }, 'Password set.');
   };
+  const busy = action.busy;
+  const error = mismatch ?? action.error;
 
   return (
     <main id="main" className="auth">

@@ -2,32 +2,24 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api/client.ts';
 import type { LoginResult } from '../api/types.ts';
 import { ErrorNote } from '../components/Feedback.tsx';
+import { useAction } from '../lib/use-action.ts';
 
 /** Sign in with handle and password; the session is an HttpOnly cookie the page never sees. */
 export function SignIn({ onSignedIn, notice }: { onSignedIn: (r: LoginResult, password: string) => void; notice: string | null }) {
   const [handle, setHandle] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const handleRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     document.title = 'Sign in · Firebreak';
     handleRef.current?.focus();
   }, []);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api.login({ handle: handle.trim(), password });
-      onSignedIn(r, password);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    void action.run(async () => onSignedIn(await api.login({ handle: handle.trim(), password }), password), 'Signed in.');
   };
+  const { busy, error } = action;
 
   return (
     <main id="main" className="auth">
