@@ -68,6 +68,23 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal(entry.data.seconds_since_detection, 120);
     });
 
+    it('posts after a restart: the pending post is a database timer, not memory', async () => {
+      const inc = await createIncident(responder(), { title: 'P0 before a restart', severity: 'P0', services: ['api'] });
+      await driver.settle();
+      assert.notEqual((await publication(inc.ref)).auto_post_due_at, null);
+      // The node goes away with the post pending; a new one (new app, new workers) comes up later.
+      await t.app.close();
+      t = await createTestApp(env, { monitors: false });
+      driver = await statusDriver(env);
+      env.clock.advance(3 * MIN);
+      await driver.settle();
+      const after = await publication(inc.ref);
+      assert.equal(after.public_incident?.source, 'auto');
+      assert.equal(after.time_to_first_post_s, 180);
+      await transitionIncident(responder(), inc.id, 'resolve');
+      await driver.settle();
+    });
+
     it('publishes the resolution when the internal incident resolves', async () => {
       const inc = await createIncident(responder(), { title: 'P1 on checkout', severity: 'P1', services: ['checkout'] });
       env.clock.advance(3 * MIN);
