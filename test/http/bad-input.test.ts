@@ -19,6 +19,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/incidents': { title: 'Checkout failing', severity: 'P1', services: ['checkout'] },
   'PATCH /api/v1/incidents/:ref': { title: 'Renamed' },
   'POST /api/v1/incidents/:ref/notes': { body: 'a note' },
+  'POST /api/v1/incidents/:ref/mitigations': { kind: 'rollback', body: 'rolled back the 02:10 deploy', change: 'deploy 4471' },
   'POST /api/v1/incidents/:ref/severity': { severity: 'P2', reason: 'impact is smaller' },
   'POST /api/v1/incidents/:ref/roles': { role: 'scribe', user: 'responder-user' },
   'POST /api/v1/incidents/:ref/services': { services: ['api'] },

@@ -85,6 +85,21 @@ export function incidentRoutes(): RouteDef[] {
     ),
     defineRoute({
       method: 'POST',
+      url: '/api/v1/incidents/:ref/mitigations',
+      access: 'responder',
+      tag: 'incidents',
+      summary: 'Record a workaround or a rollback (a timeline entry of its own kind, with what it changed)',
+      params: refParams,
+      body: incidents.mitigationInput,
+      response: { status: 201, schema: incidents.timelineEntryView },
+      handler: async ({ ctx, params, body, reply }) => {
+        const entry = await incidents.recordMitigation(ctx, params.ref, body as never);
+        reply.status(201);
+        return entry;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
       url: '/api/v1/incidents/:ref/notes',
       access: 'responder',
       tag: 'incidents',

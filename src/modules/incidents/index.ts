@@ -2,6 +2,7 @@ export { createIncident } from './create-incident.ts';
 export { recordChange, recordChanges } from './repository.ts';
 export { transitionIncident } from './transition-incident.ts';
 export { addNote } from './add-note.ts';
+export { recordMitigation } from './record-mitigation.ts';
 export { changeSeverity } from './change-severity.ts';
 export { assignRole } from './assign-role.ts';
 export { addServices } from './add-services.ts';

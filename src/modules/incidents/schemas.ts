@@ -31,6 +31,8 @@ export const updateIncidentInput = z.strictObject({
 export const transitionInput = z.strictObject({ note: z.string().max(10_000).optional() });
 export const noteInput = z.strictObject({ body: text(10_000) });
 export const stakeholderUpdateInput = z.strictObject({ body: text(5000) });
+/** A workaround or rollback: what was done, and optionally what it changed (a deploy, a commit, a URL). */
+export const mitigationInput = z.strictObject({ kind: z.enum(['workaround', 'rollback']), body: text(10_000), change: z.string().min(1).max(500).optional() });
 export const severityInput = z.strictObject({ severity: z.enum(SEVERITIES), reason: text(1000) });
 export const roleInput = z.strictObject({
   role: z.enum(INCIDENT_ROLES),
