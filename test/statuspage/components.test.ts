@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { deriveComponentStatuses, pageIndicator, type ComponentStatus } from '../../src/modules/statuspage/index.ts';
 import type { StatusInputs } from '../../src/modules/statuspage/component-status.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { patchedConfig } from './statuspage-kit.ts';
 
 const inputs = (over: Partial<StatusInputs> = {}): StatusInputs => ({
@@ -69,14 +69,7 @@ for (const { name: dialect, skip } of DIALECTS) {
   describe(`component statuses on the page (${dialect})`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(dialect, import.meta.url);
-      t = await createTestApp(env, { monitors: false });
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(dialect, import.meta.url, (e, a) => ((env = e), (t = a)), { app: { monitors: false } });
     const components = async () => Object.fromEntries(((await t.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json().components as { id: string; status: string }[]).map((c) => [c.id, c.status]));
     const indicator = async () => (await t.app.inject({ method: 'GET', url: '/api/v2/status.json' })).json().status;
 

@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { loadActiveWindows } from '../../src/modules/maintenance/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { mintSessionCookie } from '../http/support.ts';
 import { statusDriver } from './statuspage-kit.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 for (const { name: dialect, skip } of DIALECTS) {
   describe(`scheduled maintenance (${dialect})`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
     let driver: Awaited<ReturnType<typeof statusDriver>>;
+    useTestApp(dialect, import.meta.url, (e, a) => ((env = e), (t = a)), { app: { monitors: false } });
     before(async () => {
-      env = await createTestEnv(dialect, import.meta.url);
-      t = await createTestApp(env, { monitors: false });
       driver = await statusDriver(env);
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
     });
     const v2 = async (path: string) => {
       await t.statusPage.changed();

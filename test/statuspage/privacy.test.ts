@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { addNote, assignRole, createIncident, postStakeholderUpdate, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { publishPostmortem, setComponentOverride, V2_ENDPOINTS } from '../../src/modules/statuspage/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { statusDriver } from './statuspage-kit.ts';
 
 /**
@@ -16,14 +16,7 @@ for (const { name: dialect, skip } of DIALECTS) {
   describe(`the status page publishes nothing private (${dialect})`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(dialect, import.meta.url);
-      t = await createTestApp(env, { monitors: false });
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(dialect, import.meta.url, (e, a) => ((env = e), (t = a)), { app: { monitors: false } });
 
     it('scans every public response', async () => {
       const driver = await statusDriver(env);

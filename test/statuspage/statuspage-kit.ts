@@ -7,7 +7,7 @@ import { createEngine, OncallWorker, oncallTimerHandlers } from '../../src/modul
 import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from '../../src/modules/statuspage/index.ts';
 import { pipelineTimerHandlers } from '../../src/modules/signals/pipeline-timers.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
-import type { TestApp, TestEnv } from '../helpers/env.ts';
+import type { TestEnv } from '../helpers/env.ts';
 
 /** The example config with a patch applied to its YAML document (the status page section, say). */
 export function patchedConfig(patch: (doc: Record<string, any>) => void): FirebreakConfig {

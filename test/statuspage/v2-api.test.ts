@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createPublicIncident, postPublicUpdate, scheduleMaintenance, COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES, INDICATORS } from '../../src/modules/statuspage/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /** Field lists of Atlassian Statuspage's public v2 API (docs/status-page.md), exactly. */
 const PAGE = ['id', 'name', 'url', 'time_zone', 'updated_at'];
@@ -54,14 +54,7 @@ for (const { name: dialect, skip } of DIALECTS) {
   describe(`Statuspage v2 API (${dialect})`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    before(async () => {
-      env = await createTestEnv(dialect, import.meta.url);
-      t = await createTestApp(env, { monitors: false });
-    });
-    after(async () => {
-      await t?.app.close();
-      await env?.close();
-    });
+    useTestApp(dialect, import.meta.url, (e, a) => ((env = e), (t = a)), { app: { monitors: false } });
     const responder = () => env.ctx(env.users.responder.actor);
     const get = async (path: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url: `/api/v2/${path}`, headers });
 
