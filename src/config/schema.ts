@@ -7,18 +7,12 @@ import { duration, slug } from './primitives.ts';
 import { finishMonitor, monitoringSchema, MONITORING_DEFAULTS, monitorSchema, type MonitorConfig, type MonitoringConfig } from './monitors-schema.ts';
 import { oncallSchemaFields, type ChannelConfig, type EscalationPolicyConfig, type NotificationsConfig, type ScheduleConfig, type StakeholderGroupConfig, type Urgency, type UserConfig } from './oncall-schema.ts';
 import { statusPageSchema, STATUS_PAGE_DEFAULTS, type StatusPageConfig } from './statuspage-schema.ts';
+import { isTimeZone } from './time-zone.ts';
+export { isTimeZone };
+import { analyticsSchema, postmortemsSchema, resolutionSchema, type AnalyticsConfig, type PostmortemsConfig, type ResolutionConfig } from './learning-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const serviceSchema = z.strictObject({
   id: slug,
@@ -286,6 +280,9 @@ export const configSchema = z
     monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
     ...oncallSchemaFields,
     status_page: statusPageSchema.default(STATUS_PAGE_DEFAULTS),
+    resolution: resolutionSchema.prefault({}),
+    postmortems: postmortemsSchema.prefault({}),
+    analytics: analyticsSchema.prefault({}),
   });
 
 /**
@@ -502,6 +499,10 @@ export interface FirebreakConfig {
   escalation_policies: EscalationPolicyConfig[];
   notifications: NotificationsConfig;
   status_page: StatusPageConfig;
+  resolution: ResolutionConfig;
+  postmortems: PostmortemsConfig;
+  /** time_zone is always set (the organisation's when the file leaves it out). */
+  analytics: AnalyticsConfig & { time_zone: string };
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -556,6 +557,9 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     escalation_policies: raw.escalation_policies,
     notifications: raw.notifications,
     status_page: finishStatusPage(raw),
+    resolution: raw.resolution,
+    postmortems: raw.postmortems,
+    analytics: { ...raw.analytics, time_zone: raw.analytics.time_zone ?? raw.organisation.time_zone },
   };
 }
 

@@ -15,6 +15,7 @@ import * as m0008 from './migrations/0008-monitors.ts';
 import * as m0009 from './migrations/0009-monitor-state-fillfactor.ts';
 import * as m0010 from './migrations/0010-oncall.ts';
 import * as m0011 from './migrations/0011-status-page.ts';
+import * as m0012 from './migrations/0012-learning.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0009-monitor-state-fillfactor', m0009],
   ['0010-oncall', m0010],
   ['0011-status-page', m0011],
+  ['0012-learning', m0012],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -40,6 +40,9 @@ export interface DB {
   status_incident_updates: StatusIncidentUpdatesTable;
   incident_publications: IncidentPublicationsTable;
   status_subscribers: StatusSubscribersTable;
+  postmortems: PostmortemsTable;
+  postmortem_revisions: PostmortemRevisionsTable;
+  action_items: ActionItemsTable;
 }
 
 export interface UsersTable {
@@ -107,6 +110,17 @@ export interface IncidentsTable {
   updated_at: number;
   /** The incident this one was absorbed into (its root cause), if any. */
   merged_into: string | null;
+  /** First responder action past acknowledging: commander assigned, investigating or later, a note. */
+  responded_at: number | null;
+  /** Last severity change after the incident opened (escalation accuracy). */
+  severity_changed_at: number | null;
+  /** fixed | not_an_incident; null while open. */
+  resolution: string | null;
+  /** integration/dedup_key of the alert that opened it. */
+  fingerprint: string | null;
+  stakeholders_notified_at: number | null;
+  /** First public status-page post. */
+  status_posted_at: number | null;
 }
 
 export interface IncidentServicesTable {
@@ -517,5 +531,61 @@ export interface StatusSubscribersTable {
   confirmed_at: number | null;
   confirm_sent_at: number | null;
   unsubscribed_at: number | null;
+  created_by: string;
+}
+
+/** A postmortem of one incident: its current content (JSON sections) and where it stands. */
+export interface PostmortemsTable {
+  id: string;
+  incident_id: string;
+  /** draft | in_review | completed */
+  status: string;
+  owner_id: string | null;
+  due_at: number;
+  /** JSON text: the sections (summary, root cause, factors, lessons, five whys…). */
+  content: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  published_at: number | null;
+  reminded_at: number | null;
+  /** auto | manual */
+  source: string;
+  created_by: string;
+}
+
+/** Every saved version of a postmortem, who saved it and why. */
+export interface PostmortemRevisionsTable {
+  id: Generated<number>;
+  postmortem_id: string;
+  revision: number;
+  at: number;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  content: string;
+  status: string;
+  note: string | null;
+}
+
+/** A follow-up task from an incident (usually its postmortem). */
+export interface ActionItemsTable {
+  id: string;
+  incident_id: string;
+  postmortem_id: string | null;
+  title: string;
+  description: string;
+  owner_id: string | null;
+  due_at: number | null;
+  /** high | medium | low */
+  priority: string;
+  tracker_url: string | null;
+  /** open | in_progress | done | wont_do */
+  status: string;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  reminded_at: number | null;
   created_by: string;
 }

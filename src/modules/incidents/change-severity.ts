@@ -25,7 +25,7 @@ export async function changeSeverity(ctx: Ctx, ref: string, input: z.input<typeo
       await recordChange(tx, row, { kind: 'severity_confirmed', body: `Severity ${row.severity} confirmed: ${data.reason}`, data: { severity: row.severity, reason: data.reason, source } });
       return loadIncidentView(tx, row.id);
     }
-    await q(tx).updateTable('incidents').set({ severity: data.severity, severity_source: source }).where('id', '=', row.id).execute();
+    await q(tx).updateTable('incidents').set({ severity: data.severity, severity_source: source, severity_changed_at: tx.clock.now() }).where('id', '=', row.id).execute();
     await recordChange(tx, row, {
       kind: 'severity_changed',
       body: `Severity ${row.severity} → ${data.severity}: ${data.reason}`,

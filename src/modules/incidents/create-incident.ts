@@ -13,9 +13,10 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 /**
  * Declares an incident: state `triggered`, impact computed from the services and their dependents.
- * Automation passes `decision`: how its severity was decided, kept on the `created` timeline entry.
+ * Automation passes `decision`: how its severity was decided, kept on the `created` timeline entry,
+ * and `fingerprint`: the integration/dedup_key of the alert that opened it (recurring incidents).
  */
-export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>, opts: { decision?: { text: string; data: Record<string, unknown> } } = {}): Promise<IncidentView> {
+export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>, opts: { decision?: { text: string; data: Record<string, unknown> }; fingerprint?: string } = {}): Promise<IncidentView> {
   requireRole(ctx, 'responder');
   const data = createIncidentInput.parse(input);
   const services = assertKnownServices(ctx, data.services);
@@ -53,6 +54,13 @@ export async function createIncident(ctx: Ctx, input: z.input<typeof createIncid
         created_at: now,
         updated_at: now,
         merged_into: null,
+        // Declared with a commander: someone is already responding.
+        responded_at: data.commander ? now : null,
+        severity_changed_at: null,
+        resolution: null,
+        fingerprint: opts.fingerprint ?? null,
+        stakeholders_notified_at: null,
+        status_posted_at: null,
     };
     await q(tx).insertInto('incidents').values(row).execute();
     if (services.length) {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { forUpdate, nextCounterValue } from '../../db/dialect.ts';
 import { q } from '../../db/transaction.ts';
 import { fixedInsert } from '../../db/fixed-insert.ts';
@@ -6,7 +6,7 @@ import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { auditRow, writeAudit, writeAuditRows } from '../audit/index.ts';
-import type { Ctx } from '../context.ts';
+import { isHuman, type Ctx } from '../context.ts';
 import { emitEvent, emitEventRows, outboxRow } from '../events/index.ts';
 import type { IncidentView, TimelineEntryView } from './schemas.ts';
 import { allowedVerbs, type IncidentState } from './state-machine.ts';
@@ -139,8 +139,21 @@ export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 
   await insertTimelineRow(ctx, rows.timeline);
   await writeAudit(ctx, rows.audit);
   await emitEvent(ctx, rows.event);
-  if (opts.touch !== false) await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
+  if (isResponse(ctx, change.kind)) {
+    await q(ctx).updateTable('incidents').set({ updated_at: now, responded_at: sql<number>`coalesce(responded_at, ${now})` }).where('id', '=', incident.id).execute();
+  } else if (opts.touch !== false) {
+    await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
+  }
 }
+
+/** Changes that do not count as responding: declaring, acknowledging (MTTA measures that), being paged. */
+const NOT_A_RESPONSE = new Set(['created', 'acknowledged', 'resolution_validation']);
+
+/**
+ * Whether a change is a person's response to the incident (time to respond): anything a person
+ * does on it past declaring and acknowledging.
+ */
+const isResponse = (ctx: Ctx, kind: string) => isHuman(ctx.actor) && !NOT_A_RESPONSE.has(kind) && !kind.startsWith('escalation');
 
 /**
  * Records many changes, each as its own actor, as recordChange would one after another, in four

@@ -43,6 +43,7 @@ export async function notifyGroup(tx: Ctx, engine: EngineDeps, incident: Inciden
   const recipients = groupRecipients(tx, groupId, config.severities[incident.severity].urgency);
   const fresh = await send(tx, engine, incident, recipients, 'stakeholder', `stakeholder/${groupId}`, { links: false });
   if (!fresh.length) return;
+  await q(tx).updateTable('incidents').set({ stakeholders_notified_at: tx.clock.now() }).where('id', '=', incident.id).where('stakeholders_notified_at', 'is', null).execute();
   await recordChange(
     tx,
     incident,

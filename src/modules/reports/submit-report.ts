@@ -128,7 +128,7 @@ async function escalateGroup(tx: Ctx, group: ReportGroupRow, service: ServiceCon
       services: [service.id],
       source: 'user_report',
       detected_at: isoTime(group.opened_at),
-    }));
+    }, { fingerprint: `user_reports/${service.id}` }));
   await updateGroup(tx, group.id, { incident_id: incident.id });
   await linkGroupReports(tx, group.id, incident.id);
   const quoted = reports.slice(0, QUOTED).map((r) => cut(r.description, 200));

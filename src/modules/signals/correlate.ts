@@ -136,7 +136,7 @@ export async function attachToIncident(
   const created = await createIncident(
     tx,
     { title: newIncident.title, description: newIncident.description, severity: classification.severity, services: [alert.serviceId], source: 'automated', detected_at: isoTime(alert.detectedAt) },
-    { decision: { text: classification.text, data: { rule: classification.rule, impact: classification.impact } } },
+    { decision: { text: classification.text, data: { rule: classification.rule, impact: classification.impact } }, fingerprint: `${alert.integrationId}/${alert.dedupKey}` },
   );
   const incident = { id: created.id, number: created.number, state: 'triggered', severity: created.severity, updated_at: tx.clock.now() };
   await link(incident.id);

@@ -194,6 +194,8 @@ export async function applyUpdate(tx: Ctx, row: StatusIncidentRow, spec: UpdateS
     if (internal) {
       const first = await q(tx).updateTable('incident_publications').set({ first_posted_at: now, updated_at: now }).where('incident_id', '=', internal.id).where('first_posted_at', 'is', null).executeTakeFirst();
       const isFirst = first.numUpdatedRows > 0n;
+      // Kept on the incident too, where the KPI queries read it.
+      if (isFirst) await q(tx).updateTable('incidents').set({ status_posted_at: now }).where('id', '=', internal.id).where('status_posted_at', 'is', null).execute();
       const label = PHASE_LABELS[spec.status as keyof typeof PHASE_LABELS] ?? spec.status;
       const statuses = affected.map((a) => `${a.name}: ${STATUS_LABELS[a.new_status]}`).join(', ');
       await recordChange(
