@@ -17,6 +17,7 @@ import { createEngine, OncallWorker, oncallTimerHandlers } from './modules/oncal
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
+import { resolutionTimerHandlers } from './modules/resolution/index.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
 import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from './modules/statuspage/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
@@ -94,7 +95,7 @@ export async function startServer(
     // and maintenance moves run on timers kept in the database.
     const timers = startTimerLoop(
       { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
-      { ...pipelineTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers },
+      { ...pipelineTimerHandlers, ...resolutionTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers },
       { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.

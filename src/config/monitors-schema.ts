@@ -17,6 +17,8 @@ const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be 
 
 /** The integration id monitors' signals carry (reserved in the config). */
 export const MONITORS_INTEGRATION_ID = 'monitors';
+/** The integration id of Firebreak's own alerts (late escalations, undeliverable notifications): reserved. */
+export const FIREBREAK_INTEGRATION_ID = 'firebreak';
 export const MONITOR_DEFAULT_INTERVAL = 30_000;
 /** A timeout is at most this, and always below the interval. */
 export const MONITOR_DEFAULT_TIMEOUT = 10_000;
@@ -199,7 +201,7 @@ export function crossCheckMonitors(raw: unknown, isTimeZone: (tz: string) => boo
     integrations.forEach((i, n) => {
       const id = (i as { id?: unknown } | null)?.id;
       if (id === MONITORS_INTEGRATION_ID) issues.push({ path: ['integrations', n, 'id'], message: `"${MONITORS_INTEGRATION_ID}" is reserved for Firebreak's own monitors` });
-      if (id === 'firebreak') issues.push({ path: ['integrations', n, 'id'], message: '"firebreak" is reserved for Firebreak\'s own alerts' });
+      if (id === FIREBREAK_INTEGRATION_ID) issues.push({ path: ['integrations', n, 'id'], message: '"firebreak" is reserved for Firebreak\'s own alerts' });
     });
   }
   const list = (raw as { monitors?: unknown })?.monitors;

@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...authRoutes(deps, createLoginLimiters()),
     ...userRoutes(),
     ...serviceRoutes(),
-    ...incidentRoutes(),
+    ...incidentRoutes(runner),
     ...alertmanagerRoutes(intake),
     ...grafanaRoutes(intake),
     ...reportRoutes(),

@@ -109,12 +109,15 @@ export async function createTestApp(env: TestEnv, overrides: Partial<AppDeps> = 
 }
 
 /**
- * Resolves every open incident and moves the clock a minute on: signal tests start each case with
- * nothing for new alerts to join, in a fresh rate-limit window.
+ * Resolves and closes every open or resolved incident and moves the clock a minute on: signal
+ * tests start each case with nothing for new alerts to join (or reopen), in a fresh rate-limit window.
  */
 export async function resolveOpenIncidents(env: TestEnv): Promise<void> {
-  const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-  for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
+  const open = await env.db.kysely.selectFrom('incidents').select(['id', 'state']).where('state', '<>', 'closed').execute();
+  for (const { id, state } of open) {
+    if (state !== 'resolved') await transitionIncident(env.ctx(), id, 'resolve');
+    await transitionIncident(env.ctx(), id, 'close');
+  }
   env.clock.advance(60_000);
 }
 

@@ -200,16 +200,15 @@ for (const { name, skip } of DIALECTS) {
         [{ severity: 'toString' }, 'P3'],
       ];
       for (const [i, [labels, want]] of cases.entries()) {
-        const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-        for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
+        // Closed, not just resolved: a resolved incident would reopen for the next alert.
+        await resolveOpenIncidents(env);
         ok(await send(webhook([amAlert(`sev-${i}`, 'firing', labels)])), 1);
         const a = (await alertFor(`sev-${i}`))!;
         assert.equal(a.severity, labels.severity);
         assert.equal((await getIncident(env.ctx(), a.incident_id!)).severity, want, JSON.stringify(labels));
       }
       // No severity label at all: the map's default, and the alert keeps an empty severity.
-      const open = await env.db.kysely.selectFrom('incidents').select('id').where('state', 'not in', ['resolved', 'closed']).execute();
-      for (const { id } of open) await transitionIncident(env.ctx(), id, 'resolve');
+      await resolveOpenIncidents(env);
       const bare = amAlert('sev-none');
       delete bare.labels.severity;
       ok(await send(webhook([bare])), 1);

@@ -155,7 +155,7 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(inc.state, 'triggered');
     });
 
-    test('trigger after resolve: a new alert; it joins the still-open incident, or opens a new one once that is resolved', async () => {
+    test('trigger after resolve: a new alert; it joins the still-open incident, reopens it within the reopen window once resolved, or opens a new one after', async () => {
       accepted(await send(trigger({ dedup_key: 'again' })));
       accepted(await send({ routing_key: KEY, event_action: 'resolve', dedup_key: 'again' }));
       accepted(await send(trigger({ dedup_key: 'again' })));
@@ -168,18 +168,37 @@ for (const { name, skip } of DIALECTS) {
       accepted(await send(trigger({ dedup_key: 'again' })));
       alerts = await alertsFor('again');
       assert.equal(alerts.length, 3);
-      assert.notEqual(alerts[2].incident_id, alerts[0].incident_id, 'a new incident');
-      assert.equal((await getIncident(env.ctx(), alerts[2].incident_id!)).state, 'triggered');
+      assert.equal(alerts[2].incident_id, alerts[0].incident_id, 'the fix did not hold: reopened');
+      const reopened = await getIncident(env.ctx(), alerts[2].incident_id!);
+      assert.equal(reopened.state, 'investigating');
+      assert.equal(reopened.reopen_count, 1);
+
+      accepted(await send({ routing_key: KEY, event_action: 'resolve', dedup_key: 'again' }));
+      await transitionIncident(env.ctx(), alerts[0].incident_id!, 'resolve');
+      env.clock.advance(env.config.current.resolution.reopen_window + 1);
+      accepted(await send(trigger({ dedup_key: 'again' })));
+      alerts = await alertsFor('again');
+      assert.equal(alerts.length, 4);
+      assert.notEqual(alerts[3].incident_id, alerts[0].incident_id, 'past the reopen window: a new incident');
+      assert.equal((await getIncident(env.ctx(), alerts[3].incident_id!)).state, 'triggered');
     });
 
-    test('trigger for an open alert whose incident was resolved by hand: that alert ends, a new one opens a new incident', async () => {
+    test('trigger for an open alert whose incident was resolved by hand: that alert ends, a new one reopens the incident (or opens a new one once it is closed)', async () => {
       accepted(await send(trigger({ dedup_key: 'hand-resolved' })));
       const [first] = await alertsFor('hand-resolved');
       await transitionIncident(env.ctx(), first.incident_id!, 'resolve');
       accepted(await send(trigger({ dedup_key: 'hand-resolved' })));
-      const alerts = await alertsFor('hand-resolved');
+      let alerts = await alertsFor('hand-resolved');
       assert.deepEqual(alerts.map((a) => a.status), ['resolved', 'triggered']);
-      assert.notEqual(alerts[1].incident_id, first.incident_id);
+      assert.equal(alerts[1].incident_id, first.incident_id);
+      assert.equal((await getIncident(env.ctx(), first.incident_id!)).reopen_count, 1);
+
+      await transitionIncident(env.ctx(), first.incident_id!, 'resolve');
+      await transitionIncident(env.ctx(), first.incident_id!, 'close');
+      accepted(await send(trigger({ dedup_key: 'hand-resolved' })));
+      alerts = await alertsFor('hand-resolved');
+      assert.deepEqual(alerts.map((a) => a.status), ['resolved', 'resolved', 'triggered']);
+      assert.notEqual(alerts[2].incident_id, first.incident_id, 'a closed incident is never reopened');
     });
 
     test('acknowledge or resolve with no open alert: 202, signal stored, nothing else', async () => {

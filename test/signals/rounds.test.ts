@@ -82,7 +82,7 @@ for (const { name, skip } of DIALECTS) {
       assert.match(added.body, /^3 alerts from Database monitoring, the first: /);
     });
 
-    test('an incident resolved by hand: the next round opens a new incident instead of joining it', async () => {
+    test('an incident resolved by hand: the next round reopens it once (the fix did not hold); a closed one is left alone and a new incident opens', async () => {
       const a = key('reopen');
       await inOneRound([event(a, 'trigger')]);
       const first = await alert(a);
@@ -91,8 +91,20 @@ for (const { name, skip } of DIALECTS) {
       const b = key('reopen');
       await inOneRound([event(b, 'trigger'), event(a, 'trigger')]);
       const alertB = await alert(b);
-      assert.notEqual(alertB.incident_id, first.incident_id);
-      assert.equal((await alert(a)).incident_id, alertB.incident_id, 'a trigger for an alert whose incident was resolved by hand is a new problem: it joins the new incident');
+      assert.equal(alertB.incident_id, first.incident_id);
+      assert.equal((await alert(a)).incident_id, first.incident_id, 'both alerts of the round land on the reopened incident');
+      const reopened = await getIncident(env.ctx(), first.incident_id!);
+      assert.equal(reopened.reopen_count, 1);
+      assert.equal(reopened.timeline.filter((e) => e.kind === 'reopened').length, 1);
+
+      await transitionIncident(env.ctx(env.users.responder.actor), first.incident_id!, 'resolve', { note: 'fixed for real' });
+      await transitionIncident(env.ctx(env.users.responder.actor), first.incident_id!, 'close');
+      env.clock.advance(1000);
+      const c = key('reopen');
+      await inOneRound([event(c, 'trigger'), event(a, 'trigger')]);
+      const alertC = await alert(c);
+      assert.notEqual(alertC.incident_id, first.incident_id);
+      assert.equal((await alert(a)).incident_id, alertC.incident_id, 'a trigger for an alert whose incident was closed is a new problem: it joins the new incident');
     });
 
     test('PostgreSQL: a person resolving an incident while a round is applying never gets an alert added after the resolve', { skip: name !== 'postgres' && 'PostgreSQL only: SQLite has one writer' }, async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import * as incidents from '../../modules/incidents/index.ts';
+import type { MonitorRunner } from '../../modules/monitors/index.ts';
+import { resolveIncident, type RunCheck } from '../../modules/resolution/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 const refParams = z.object({ ref: z.string().max(64) });
@@ -8,12 +10,19 @@ const VERB_SUMMARIES: Record<incidents.LifecycleVerb, string> = {
   investigate: 'Move to investigating',
   identify: 'Move to identified: the cause is known',
   monitor: 'Move to monitoring: a fix is in, watching',
-  resolve: 'Resolve',
+  resolve: 'Resolve (validated)',
   close: 'Close a resolved incident',
   reopen: 'Reopen a resolved incident',
 };
 
-export function incidentRoutes(): RouteDef[] {
+export function incidentRoutes(runner: MonitorRunner | null = null): RouteDef[] {
+  // Resolving runs the affected services' health checks now, recorded like scheduled ones.
+  const runCheck: RunCheck | null = runner
+    ? async (monitor) => {
+        const { result } = await runner.checkNow(monitor);
+        return { status: result.status, durationMs: result.durationMs, message: result.message };
+      }
+    : null;
   const page = z.object({ data: z.array(incidents.incidentView), next_cursor: z.string().nullable() });
   return [
     defineRoute({
@@ -70,7 +79,18 @@ export function incidentRoutes(): RouteDef[] {
       response: { schema: incidents.incidentView },
       handler: ({ ctx, params, body }) => incidents.updateIncident(ctx, params.ref, body as never),
     }),
-    ...incidents.LIFECYCLE_VERB_NAMES.map((verb) =>
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/:ref/resolve',
+      access: 'responder',
+      tag: 'incidents',
+      summary: "Resolve, once validated: the services' health checks run now and must pass, performance within target, no open alerts, no recent user reports (409 RESOLUTION_NOT_VALIDATED says what failed; override_reason resolves anyway, recorded)",
+      params: refParams,
+      body: incidents.resolveInput,
+      response: { schema: incidents.incidentView },
+      handler: ({ ctx, params, body }) => resolveIncident(ctx, params.ref, (body ?? {}) as never, { runCheck }),
+    }),
+    ...incidents.LIFECYCLE_VERB_NAMES.filter((verb) => verb !== 'resolve').map((verb) =>
       defineRoute({
         method: 'POST',
         url: `/api/v1/incidents/:ref/${verb}`,

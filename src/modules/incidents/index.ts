@@ -1,6 +1,6 @@
 export { createIncident } from './create-incident.ts';
 export { recordChange, recordChanges } from './repository.ts';
-export { transitionIncident } from './transition-incident.ts';
+export { transitionIncident, STABLE_PERIOD_TIMER } from './transition-incident.ts';
 export { addNote } from './add-note.ts';
 export { recordMitigation } from './record-mitigation.ts';
 export { changeSeverity } from './change-severity.ts';
@@ -9,7 +9,7 @@ export { addServices } from './add-services.ts';
 export { updateIncident } from './update-incident.ts';
 export { listIncidents, getIncident, getIncidentTimeline, type IncidentPage } from './list-incidents.ts';
 export { countIncidentsByStateAndSeverity, countOpenIncidents } from './stats.ts';
-export { findIncidentState, findOpenIncidentOnService, loadIncidentViewsById, findIncidentRow } from './repository.ts';
+export { findIncidentState, findOpenIncidentOnService, findRecentlyResolvedOnService, loadIncidentViewsById, findIncidentRow } from './repository.ts';
 export * from './schemas.ts';
 export * from './state-machine.ts';
 export { postStakeholderUpdate } from './post-stakeholder-update.ts';

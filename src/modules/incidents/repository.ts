@@ -209,6 +209,29 @@ export async function findOpenIncidentOnService(ctx: Db, serviceId: string): Pro
     .executeTakeFirst();
 }
 
+/**
+ * The newest incident on a service resolved at or after `since` (not closed, not merged away), if
+ * any: a new problem this soon after the fix means the fix did not hold, and that incident reopens.
+ */
+export async function findRecentlyResolvedOnService(
+  ctx: Db,
+  serviceId: string,
+  since: number,
+): Promise<{ id: string; number: number; state: string; severity: string; updated_at: number; resolved_at: number } | undefined> {
+  const row = await q(ctx)
+    .selectFrom('incident_services')
+    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
+    .select(['incidents.id', 'incidents.number', 'incidents.state', 'incidents.severity', 'incidents.updated_at', 'incidents.resolved_at'])
+    .where('incident_services.service_id', '=', serviceId)
+    .where('incidents.state', '=', 'resolved')
+    .where('incidents.resolved_at', '>=', since)
+    .where('incidents.merged_into', 'is', null)
+    .orderBy('incidents.resolved_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { ...row, number: Number(row.number), updated_at: Number(row.updated_at), resolved_at: Number(row.resolved_at) };
+}
+
 /** Views of many incidents by id (missing ids are left out): what automation renders messages from. */
 export async function loadIncidentViewsById(ctx: Db, ids: string[]): Promise<IncidentView[]> {
   const rows: IncidentRow[] = [];

@@ -29,6 +29,17 @@ export const updateIncidentInput = z.strictObject({
 });
 
 export const transitionInput = z.strictObject({ note: z.string().max(10_000).optional() });
+/** How an incident ended: fixed, or not an incident after all (a false positive, for the KPIs). */
+export const RESOLUTIONS = ['fixed', 'not_an_incident'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+/**
+ * Resolving: the validation runs first; a failing one is overridden only with a written reason.
+ * A false positive (`not_an_incident`) has nothing to validate.
+ */
+export const resolveInput = transitionInput.extend({
+  resolution: z.enum(RESOLUTIONS).default('fixed'),
+  override_reason: text(2000).refine((s) => s.length >= 10, 'say why in at least 10 characters').optional(),
+});
 export const noteInput = z.strictObject({ body: text(10_000) });
 export const stakeholderUpdateInput = z.strictObject({ body: text(5000) });
 /** A workaround or rollback: what was done, and optionally what it changed (a deploy, a commit, a URL). */

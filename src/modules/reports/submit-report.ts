@@ -7,7 +7,8 @@ import { newId } from '../../lib/ids.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Actor, type Ctx } from '../context.ts';
-import { createIncident, findIncidentState, findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
+import { createIncident, findIncidentState, findOpenIncidentOnService, findRecentlyResolvedOnService, recordChange, transitionIncident } from '../incidents/index.ts';
+import { formatDuration } from '../../lib/duration.ts';
 import {
   findOpenGroup,
   groupReports,
@@ -118,7 +119,15 @@ async function stillOpen(tx: Ctx, group: ReportGroupRow, now: number, window: nu
 /** The group reached the threshold: it joins the incident open on the service, or opens one. */
 async function escalateGroup(tx: Ctx, group: ReportGroupRow, service: ServiceConfig, severity: Severity) {
   const reports = await groupReports(tx, group.id);
-  const joined = await findOpenIncidentOnService(tx, service.id);
+  let joined: { id: string; number: number } | undefined = await findOpenIncidentOnService(tx, service.id);
+  const window = tx.config.current.resolution.reopen_window;
+  const recent = !joined && window > 0 ? await findRecentlyResolvedOnService(tx, service.id, tx.clock.now() - window) : undefined;
+  if (recent) {
+    // Users still see the problem right after the fix: the incident reopens instead of a new one.
+    await transitionIncident(tx, recent.id, 'reopen', { note: `user reports about ${service.name} arrived ${formatDuration(tx.clock.now() - recent.resolved_at)} after it was resolved: the fix did not hold` });
+    await recordChange(tx, recent, { kind: 'renotify', body: 'Reopened by user reports: responders are notified again', data: { group_id: group.id, reopened: true } });
+    joined = recent;
+  }
   const incident =
     joined ??
     (await createIncident(tx, {

@@ -3,7 +3,8 @@ import type { Severity } from '../../config/defaults.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
 import { emitEvent } from '../events/index.ts';
-import { changeSeverity, createIncident, recordChange, transitionIncident } from '../incidents/index.ts';
+import { changeSeverity, createIncident, findRecentlyResolvedOnService, recordChange, transitionIncident } from '../incidents/index.ts';
+import { formatDuration } from '../../lib/duration.ts';
 import { OPEN_STATES } from '../incidents/state-machine.ts';
 import { serviceGraph } from '../services/index.ts';
 import { cancelTimer } from '../timers/index.ts';
@@ -17,6 +18,7 @@ export type { OpenIncident } from './signal-round.ts';
 export type Placement =
   | { kind: 'join'; incident: OpenIncident; via: 'service' }
   | { kind: 'join'; incident: OpenIncident; via: 'dependency'; rootService: string }
+  | { kind: 'reopen'; incident: OpenIncident & { resolved_at: number } }
   | { kind: 'create'; absorbs: (OpenIncident & { service: string })[] };
 
 /**
@@ -24,7 +26,8 @@ export type Placement =
  * explain endpoint can ask the same question. In order: the open incident on the service itself
  * (with activity inside the grouping window, when one is set); else, when dependency correlation
  * is on, the open incident on a service this one depends on, directly or transitively (the oldest:
- * the first thing to break is the likely root cause); else a new incident, which absorbs the
+ * the first thing to break is the likely root cause); else the service's own incident if it was
+ * resolved within `resolution.reopen_window` (it reopens); else a new incident, which absorbs the
  * untouched automated incidents of the services that depend on this one.
  */
 export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound): Promise<Placement> {
@@ -38,14 +41,21 @@ export async function placeAlert(tx: Ctx, serviceId: string, round?: SignalRound
     round?.rememberOwnIncident(serviceId, own);
   }
   if (own) return { kind: 'join', incident: own, via: 'service' };
-  if (!config.correlation.dependencies) return { kind: 'create', absorbs: [] };
   const graph = serviceGraph(config);
-  const deps = [...(graph.dependencies.get(serviceId) ?? [])];
-  if (deps.length) {
-    const upstream = await openIncidentsOn(tx, deps, { lock });
-    const root = upstream.sort((a, b) => a.number - b.number)[0];
-    if (root) return { kind: 'join', incident: root, via: 'dependency', rootService: root.service };
+  if (config.correlation.dependencies) {
+    const deps = [...(graph.dependencies.get(serviceId) ?? [])];
+    if (deps.length) {
+      const upstream = await openIncidentsOn(tx, deps, { lock });
+      const root = upstream.sort((a, b) => a.number - b.number)[0];
+      if (root) return { kind: 'join', incident: root, via: 'dependency', rootService: root.service };
+    }
   }
+  // The service's own incident resolved moments ago: the fix did not hold, so it reopens.
+  if (config.resolution.reopen_window > 0) {
+    const recent = await findRecentlyResolvedOnService(tx, serviceId, now - config.resolution.reopen_window);
+    if (recent) return { kind: 'reopen', incident: recent };
+  }
+  if (!config.correlation.dependencies) return { kind: 'create', absorbs: [] };
   const dependents = [...(graph.dependents.get(serviceId) ?? [])];
   const absorbs = dependents.length ? (await openIncidentsOn(tx, dependents, { absorbableOnly: true, lock })).sort((a, b) => a.number - b.number) : [];
   return { kind: 'create', absorbs };
@@ -87,7 +97,15 @@ export async function attachToIncident(
   /** Stores the alert's link to the incident (a new alert is inserted with it, in one statement). */
   link: (incidentId: string) => Promise<void>,
 ): Promise<{ incident: { id: string; number: number }; outcome: 'created' | 'grouped' }> {
-  const placement = await placeAlert(tx, alert.serviceId, round);
+  let placement = await placeAlert(tx, alert.serviceId, round);
+  let reopened = false;
+  if (placement.kind === 'reopen') {
+    const resolvedFor = tx.clock.now() - placement.incident.resolved_at;
+    await transitionIncident(tx, placement.incident.id, 'reopen', { note: `alert ${alert.dedupKey} fired ${formatDuration(resolvedFor)} after the incident was resolved: the fix did not hold` });
+    round.forgetIncidents();
+    placement = { kind: 'join', incident: { ...placement.incident, state: 'investigating', updated_at: tx.clock.now() }, via: 'service' };
+    reopened = true;
+  }
   const added = { alert_id: alert.id, integration: alert.integrationId, dedup_key: alert.dedupKey, severity: alert.sourceSeverity, source: alert.source, summary: alert.summary };
   const integration = { id: alert.integrationId, name: alert.integrationName };
 
@@ -122,7 +140,12 @@ export async function attachToIncident(
         round.forgetIncidents();
       }
     }
-    if (incident.state !== 'triggered' && tx.config.current.correlation.renotify_acknowledged) {
+    if (reopened) {
+      // Whoever resolved it must hear that it is back.
+      await round.flushIncident(tx, incident.id);
+      await recordChange(tx, incident, { kind: 'renotify', body: `Reopened by a new alert: responders are notified again`, data: { alert_id: alert.id, reopened: true } });
+      round.rememberOwnIncident(alert.serviceId, incident);
+    } else if (incident.state !== 'triggered' && tx.config.current.correlation.renotify_acknowledged) {
       await round.flushIncident(tx, incident.id);
       if (alert.flapping) {
         await recordChange(tx, incident, { kind: 'renotify_skipped', body: `No re-notification: alert ${alert.dedupKey} is flapping`, data: { alert_id: alert.id } });

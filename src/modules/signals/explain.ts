@@ -26,6 +26,7 @@ export interface AlertExplanation {
   /** The incident it would join or open, when it reaches one. */
   incident:
     | { action: 'join'; ref: string; via: 'service' | 'dependency'; root_cause_service: string | null }
+    | { action: 'reopen'; ref: string }
     | { action: 'create'; absorbs: string[] }
     | null;
   severity: { severity: string; rule: string | null; reason: string; impact: Classification['impact'] } | null;
@@ -82,7 +83,10 @@ export async function explainPayload(ctx: Ctx, integrationId: string, input: unk
       continue;
     }
     const placement = await placeAlert(ctx, firing.serviceId);
-    if (placement.kind === 'join') {
+    if (placement.kind === 'reopen') {
+      const ref = `INC-${placement.incident.number}`;
+      alerts.push({ ...common, incident: { action: 'reopen', ref }, outcome: `reopens ${ref} (resolved on ${firing.serviceId} within resolution.reopen_window)` });
+    } else if (placement.kind === 'join') {
       const ref = `INC-${placement.incident.number}`;
       const root = placement.via === 'dependency' ? placement.rootService : null;
       alerts.push({

@@ -1,9 +1,9 @@
 import type { Severity } from '../../config/defaults.ts';
 import type { Ctx } from '../context.ts';
+import { FIREBREAK_INTEGRATION_ID } from '../../config/monitors-schema.ts';
 import { acceptSignal } from './signal-queue.ts';
 
-/** The integration id Firebreak's own alerts carry (late escalations, undeliverable notifications); reserved in the config. */
-export const FIREBREAK_INTEGRATION_ID = 'firebreak';
+export { FIREBREAK_INTEGRATION_ID } from '../../config/monitors-schema.ts';
 
 export interface InternalAlert {
   dedupKey: string;

@@ -4,6 +4,7 @@ import { formatDuration } from '../../lib/duration.ts';
 import type { Ctx } from '../context.ts';
 import { changeSeverity, recordChange, transitionIncident } from '../incidents/index.ts';
 import { isOpen } from '../incidents/state-machine.ts';
+import { resolveIfValid } from '../resolution/index.ts';
 import { setTimer, type TimerHandler } from '../timers/index.ts';
 
 /** Resolves an incident whose alerts have all resolved, after the quiet period. */
@@ -51,7 +52,7 @@ export async function scheduleDurationRule(tx: Ctx, incidentId: string): Promise
 const autoResolve: TimerHandler = async (tx, timer) => {
   const incident = await q(tx).selectFrom('incidents').select(['id', 'state']).where('id', '=', timer.subject_id).executeTakeFirst();
   if (!incident || !isOpen(incident.state) || (await openAlertCount(tx, incident.id)) > 0) return;
-  await transitionIncident(tx, incident.id, 'resolve', { note: `auto-resolved: no alert fired for ${formatDuration(Number(timer.data.quiet_period))}` });
+  await resolveIfValid(tx, incident.id, `auto-resolved: no alert fired for ${formatDuration(Number(timer.data.quiet_period))}`);
 };
 
 /**
