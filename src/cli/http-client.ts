@@ -17,6 +17,12 @@ export class ApiError extends CliError {
 
 function hint(code: string, details: Record<string, unknown>): string {
   if (code === 'UNKNOWN_SERVICE' && Array.isArray(details.known)) return ` (known: ${details.known.join(', ')})`;
+  if (code === 'RESOLUTION_NOT_VALIDATED' && Array.isArray(details.checks)) {
+    // Every check on its own line, so the responder sees what passed as well as what did not.
+    const mark: Record<string, string> = { passed: '✓', failed: '✗', skipped: '–' };
+    const lines = (details.checks as { name?: unknown; outcome?: unknown; summary?: unknown }[]).map((c) => `  ${mark[String(c.outcome)] ?? '?'} ${String(c.name).replace('_', ' ')}: ${String(c.summary)}`);
+    return `\n${lines.join('\n')}\n(--override-reason "why" resolves it anyway, recorded on the timeline)`;
+  }
   return '';
 }
 

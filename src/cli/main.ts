@@ -22,7 +22,9 @@ Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREA
   firebreak incident show <ref>
   firebreak incident create --title T --severity P1 [--service a --service b | --services a,b] [--description D]
   firebreak incident ack <ref>
-  firebreak incident resolve <ref> [--note N]
+  firebreak incident resolve <ref> [--note N] [--override-reason R | --not-an-incident]
+                                                 validated first: the services' checks must pass, no alerts
+                                                 open, no recent user reports (or say why it is resolved anyway)
   firebreak incident note <ref> <text…>
   firebreak incident update <ref> <text…>        a stakeholder update, sent to the stakeholder groups
   firebreak incident escalate <ref> [--note N]   page the next level of the escalation policy now
@@ -85,6 +87,8 @@ const OPTIONS = {
   title: { type: 'string' },
   description: { type: 'string' },
   note: { type: 'string' },
+  'override-reason': { type: 'string' },
+  'not-an-incident': { type: 'boolean' },
   // on-call commands
   days: { type: 'string' },
   from: { type: 'string' },
@@ -124,7 +128,7 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     create: { options: [...CLIENT, 'title', 'severity', 'service', 'services', 'description'], load: async () => (await import('./commands/incident-create.ts')).incidentCreateCommand },
     ack: { options: CLIENT, load: async () => (await import('./commands/incident-ack.ts')).incidentAckCommand },
     acknowledge: { options: CLIENT, load: async () => (await import('./commands/incident-ack.ts')).incidentAckCommand },
-    resolve: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-resolve.ts')).incidentResolveCommand },
+    resolve: { options: [...CLIENT, 'note', 'override-reason', 'not-an-incident'], load: async () => (await import('./commands/incident-resolve.ts')).incidentResolveCommand },
     note: { options: CLIENT, load: async () => (await import('./commands/incident-note.ts')).incidentNoteCommand },
     update: { options: CLIENT, load: async () => (await import('./commands/incident-update.ts')).incidentUpdateCommand },
     escalate: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-escalate.ts')).incidentEscalateCommand },

@@ -167,6 +167,30 @@ for (const { name: dialect, skip } of DIALECTS) describe(`firebreak CLI (real bi
     assert.deepEqual(full.timeline.map((e: { kind: string }) => e.kind).filter((k: string) => HUMAN.includes(k)), HUMAN);
   });
 
+  test('incident resolve: a failing validation prints every check and exits 1; --override-reason resolves it anyway; --not-an-incident skips it', async () => {
+    const created = await run(['incident', 'create', '--title', 'Docs search broken', '--severity', 'P3', '--service', 'docs', '--json'], client);
+    const ref = JSON.parse(created.stdout).ref;
+    const reported = await fetch(`${url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ service: 'docs', description: 'search still returns nothing' }) });
+    assert.equal(reported.status, 201, await reported.text());
+
+    const refused = await run(['incident', 'resolve', ref], client);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`^firebreak: RESOLUTION_NOT_VALIDATED: ${ref} stays open: user reports: 1 user report in the last 10m`));
+    assert.match(refused.stderr, /^ {2}✗ user reports: 1 user report in the last 10m$/m);
+    assert.match(refused.stderr, /^ {2}✓ alerts: no open alerts$/m);
+    assert.match(refused.stderr, /--override-reason "why" resolves it anyway/);
+
+    const both = await run(['incident', 'resolve', ref, '--override-reason', 'the reporter was on a stale cache', '--not-an-incident'], client);
+    assert.equal(both.code, 2);
+    const forced = await run(['incident', 'resolve', ref, '--override-reason', 'the reporter was on a stale cache', '--json'], client);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(JSON.parse(forced.stdout).state, 'resolved');
+
+    const noise = JSON.parse((await run(['incident', 'create', '--title', 'Test page', '--severity', 'P3', '--service', 'docs', '--json'], client)).stdout).ref;
+    const dismissed = await run(['incident', 'resolve', noise, '--not-an-incident'], client);
+    assert.equal(dismissed.code, 0, dismissed.stderr);
+  });
+
   test('monitor list and show: the example heartbeat after a ping', async () => {
     const pinged = await fetch(`${url}/ping/backup-7c41d9e2a05b4f38`, { method: 'POST', body: 'backup ok' });
     assert.equal(pinged.status, 200);
