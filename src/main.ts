@@ -22,6 +22,7 @@ import { startTimerLoop } from './modules/timers/index.ts';
 import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from './modules/statuspage/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
+import { postmortemReactor, postmortemTimerHandlers } from './modules/postmortems/index.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -89,13 +90,13 @@ export async function startServer(
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();
     const engine = await createEngine({ db, clock }, nodeId);
-    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke(), reactors: [statusPageReactor] });
+    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke(), reactors: [statusPageReactor, postmortemReactor] });
     oncall.start();
-    // Auto-resolve, duration rules, flapping, escalation steps and the status page's automatic posts
-    // and maintenance moves run on timers kept in the database.
+    // Auto-resolve, duration rules, flapping, escalation steps, the status page's automatic posts
+    // and maintenance moves, and postmortem and action-item reminders run on timers in the database.
     const timers = startTimerLoop(
       { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
-      { ...pipelineTimerHandlers, ...resolutionTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers },
+      { ...pipelineTimerHandlers, ...resolutionTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers, ...postmortemTimerHandlers },
       { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.

@@ -30,6 +30,7 @@ Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREA
   firebreak incident escalate <ref> [--note N]   page the next level of the escalation policy now
   firebreak incident reassign <ref> --user H | --schedule S [--note N]   page them; automatic escalation stops
   firebreak incident escalation <ref>            the policy, its steps over time, every notification and its attempts
+  firebreak postmortem export <ref>              the incident's postmortem as Markdown
 
 Monitors (talk to a running server):
   firebreak monitor list [--service X]
@@ -134,6 +135,9 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     escalate: { options: [...CLIENT, 'note'], load: async () => (await import('./commands/incident-escalate.ts')).incidentEscalateCommand },
     reassign: { options: [...CLIENT, 'user', 'schedule', 'note'], load: async () => (await import('./commands/incident-reassign.ts')).incidentReassignCommand },
     escalation: { options: CLIENT, load: async () => (await import('./commands/incident-escalation.ts')).incidentEscalationCommand },
+  },
+  postmortem: {
+    export: { options: CLIENT, load: async () => (await import('./commands/postmortem-export.ts')).postmortemExportCommand },
   },
   status: {
     show: { options: [...CLIENT, 'days'], load: async () => (await import('./commands/status-show.ts')).statusShowCommand },

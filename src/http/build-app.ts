@@ -44,6 +44,7 @@ import { statusFastPath, statusHostPath } from './status-fast-path.ts';
 import { createServer } from 'node:http';
 import { Counter } from 'prom-client';
 import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
+import { postmortemRoutes } from './routes/postmortems.ts';
 import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
 import { liveRoutes } from './routes/live.ts';
 import { LiveStream } from './live-stream.ts';
@@ -174,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...scheduleRoutes(),
     ...escalationRoutes(),
     ...statusPageAdminRoutes(statusPage),
+    ...postmortemRoutes(statusPage),
     ...liveRoutes(live),
   );
   for (const route of routes) register(app, deps, route);

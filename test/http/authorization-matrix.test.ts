@@ -13,6 +13,7 @@ import { createOverride, feedToken, whoIsOnCall } from '../../src/modules/oncall
 import { createIncident, findIncidentRow } from '../../src/modules/incidents/index.ts';
 import { loadSigningKey, signLink, type LinkAction } from '../../src/modules/notifications/index.ts';
 import { addSubscriber, confirmToken, subscriptionKey, unsubscribeToken } from '../../src/modules/statuspage/index.ts';
+import { createActionItem, requestPostmortem } from '../../src/modules/postmortems/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
@@ -128,6 +129,18 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /status/subscriptions/:id/unsubscribe': async (env) => ({ url: await matrixUnsubscribe(env) }),
   'POST /api/v1/status-page/subscribers': () => ({ body: { kind: 'email', email: `matrix-added-${++seq}@example.com`, confirmed: true } }),
   'DELETE /api/v1/status-page/subscribers/:id': async (env) => ({ params: { id: (await matrixSubscriber(env)).id } }),
+  // Postmortems: one of its own per caller, on a resolved incident; action items on INC-1.
+  'POST /api/v1/incidents/:ref/postmortem': async (env) => ({ params: { ref: (await matrixResolvedIncident(env)).ref }, body: {} }),
+  'GET /api/v1/incidents/:ref/postmortem': async (env) => ({ params: { ref: (await matrixPostmortem(env)).incident.ref } }),
+  'GET /api/v1/postmortems/:id': async (env) => ({ params: { id: (await matrixPostmortem(env)).id } }),
+  'GET /api/v1/postmortems/:id/revisions': async (env) => ({ params: { id: (await matrixPostmortem(env)).id } }),
+  'GET /api/v1/postmortems/:id/export.md': async (env) => ({ params: { id: (await matrixPostmortem(env)).id } }),
+  'PATCH /api/v1/postmortems/:id': async (env) => ({ params: { id: (await matrixPostmortem(env)).id }, body: { revision: 1, summary: `matrix ${++seq}` } }),
+  // No public incident: allowed callers get as far as the CONFLICT.
+  'POST /api/v1/postmortems/:id/publish': async (env) => ({ params: { id: (await matrixPostmortem(env)).id }, body: { body: 'matrix' } }),
+  'POST /api/v1/action-items': () => ({ body: { incident: 'INC-1', title: `Matrix follow-up ${++seq}` } }),
+  'GET /api/v1/action-items/:id': async (env) => ({ params: { id: (await matrixActionItem(env)).id } }),
+  'PATCH /api/v1/action-items/:id': async (env) => ({ params: { id: (await matrixActionItem(env)).id }, body: { status: 'in_progress' } }),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -155,6 +168,14 @@ const matrixUnsubscribe = async (env: TestEnv) => {
   const { id } = await matrixSubscriber(env);
   return `/status/subscriptions/${id}/unsubscribe?token=${unsubscribeToken(await subscriptionKey(env.ctx()), id)}`;
 };
+/** A resolved incident of its own (resolved in the database: the matrix tests access, not resolving). */
+const matrixResolvedIncident = async (env: TestEnv) => {
+  const inc = await createIncident(env.ctx(env.users.admin.actor), { title: `Postmortem subject ${++seq}`, severity: 'P3' });
+  await env.db.kysely.updateTable('incidents').set({ state: 'resolved', resolved_at: env.clock.now() }).where('id', '=', inc.id).execute();
+  return inc;
+};
+const matrixPostmortem = async (env: TestEnv) => requestPostmortem(env.ctx(env.users.admin.actor), (await matrixResolvedIncident(env)).ref);
+const matrixActionItem = (env: TestEnv) => createActionItem(env.ctx(env.users.admin.actor), { incident: 'INC-1', title: `Matrix item ${++seq}` });
 /** An hour of responder-user on call from now. */
 const matrixOverride = (env: TestEnv) => ({ user: 'responder-user', start: new Date(env.clock.now()).toISOString(), end: new Date(env.clock.now() + 3_600_000).toISOString(), reason: `matrix ${++seq}` });
 const defaultFixture = (route: RouteDef): Fixture => (/^\/api\/v1\/incidents\/:ref\/\w+$/.test(route.url) && route.body ? { body: { note: 'matrix' } } : {});

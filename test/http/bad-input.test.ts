@@ -41,6 +41,11 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/status-page/maintenances/:id/updates': { status: 'in_progress', body: 'Started.' },
   'POST /api/v1/incidents/:ref/status-page/publish': { body: 'We are investigating errors at checkout.' },
   'POST /api/v1/incidents/:ref/status-page/opt-out': { reason: 'internal only: no customer impact' },
+  'POST /api/v1/incidents/:ref/postmortem': { owner: 'responder-user' },
+  'PATCH /api/v1/postmortems/:id': { revision: 1, summary: 'What happened.' },
+  'POST /api/v1/postmortems/:id/publish': { body: 'What happened and what we changed.' },
+  'POST /api/v1/action-items': { incident: 'INC-1', title: 'Canary config pushes', owner: 'responder-user', priority: 'high', tracker_url: 'https://tracker.example/PAY-12' },
+  'PATCH /api/v1/action-items/:id': { status: 'done' },
 };
 const PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;

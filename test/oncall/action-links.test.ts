@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createUser, updateUser } from '../../src/modules/auth/index.ts';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
+import { submitReport } from '../../src/modules/reports/index.ts';
 import { actionLinkUrl, loadSigningKey, signLink, type LinkAction } from '../../src/modules/notifications/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { TEST_PASSWORD, useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
@@ -133,6 +134,30 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(await state(inc.id), 'resolved');
       const entry = (await timeline(inc.id)).find((e) => e.kind === 'resolved')!;
       assert.equal(entry.actor_name, 'alice (via link)');
+    });
+
+    test('a resolve link is validated: a failing check keeps the incident open, says why, records the check and leaves the link usable', async () => {
+      const inc = await incident();
+      const token = await link(inc.id, 'resolve', 'alice');
+      await submitReport(env.ctx(env.users.viewer.actor), { service: 'api', description: 'still failing for me' });
+      const refused = await post(token);
+      assert.equal(refused.statusCode, 409, refused.body);
+      const words = text(refused.body);
+      assert.match(words, new RegExp(`${inc.ref} stays open`));
+      assert.match(words, /user reports: 1 user report in the last 10m/);
+      assert.equal(await state(inc.id), 'triggered');
+      const check = (await timeline(inc.id)).find((e) => e.kind === 'resolution_validation')!;
+      assert.equal(check.actor_name, 'alice (via link)');
+      assert.equal(JSON.parse(check.data).passed, false);
+      assert.equal((await uses()).filter((u) => u.incident_id === inc.id).length, 0, 'the link is not spent');
+
+      env.clock.advance(11 * MINUTE);
+      const done = await post(token);
+      assert.equal(done.statusCode, 200, done.body);
+      assert.equal(await state(inc.id), 'resolved');
+      const entries = await timeline(inc.id);
+      assert.equal(JSON.parse(entries.filter((e) => e.kind === 'resolution_validation').at(-1)!.data).passed, true);
+      assert.equal(JSON.parse(entries.find((e) => e.kind === 'resolved')!.data).validated, true);
     });
 
     test('an expired link is 410, acts on nothing, and is recorded on the timeline', async () => {

@@ -140,7 +140,10 @@ export async function recordChange(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 
   await writeAudit(ctx, rows.audit);
   await emitEvent(ctx, rows.event);
   if (isResponse(ctx, change.kind)) {
-    await q(ctx).updateTable('incidents').set({ updated_at: now, responded_at: sql<number>`coalesce(responded_at, ${now})` }).where('id', '=', incident.id).execute();
+    // Resolving counts as responding; anything else only while the incident is still open (a
+    // postmortem edit or an action item next week is follow-up, not the response).
+    const respondedAt = change.kind === 'resolved' ? sql<number>`coalesce(responded_at, ${now})` : sql<number>`case when responded_at is null and state not in ('resolved', 'closed') then ${now} else responded_at end`;
+    await q(ctx).updateTable('incidents').set({ updated_at: now, responded_at: respondedAt }).where('id', '=', incident.id).execute();
   } else if (opts.touch !== false) {
     await q(ctx).updateTable('incidents').set({ updated_at: now }).where('id', '=', incident.id).execute();
   }

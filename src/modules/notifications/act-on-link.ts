@@ -5,6 +5,7 @@ import { writeAudit } from '../audit/index.ts';
 import { findUserByHandle } from '../auth/index.ts';
 import { hasRole, type Actor, type Ctx, type Role } from '../context.ts';
 import { findIncidentRow, LIFECYCLE_VERBS, recordChange, transitionIncident } from '../incidents/index.ts';
+import { recordValidation, validateResolution } from '../resolution/index.ts';
 import { verifyLink, type LinkClaims } from './action-links.ts';
 import { loadSigningKey } from './signing-key.ts';
 
@@ -36,7 +37,8 @@ export type LinkOutcome =
   | { kind: 'ready'; claims: LinkClaims; incident: LinkIncident }
   | { kind: 'sign_in'; claims: LinkClaims; incident: LinkIncident }
   | { kind: 'refused'; claims: LinkClaims; incident: LinkIncident; reason: 'recipient_unknown' | 'recipient_disabled' | 'forbidden'; who: string; role?: Role | null }
-  | { kind: 'done'; claims: LinkClaims; incident: LinkIncident; actor: string; at: number };
+  | { kind: 'done'; claims: LinkClaims; incident: LinkIncident; actor: string; at: number }
+  | { kind: 'not_validated'; claims: LinkClaims; incident: LinkIncident; failed: { name: string; summary: string }[] };
 
 /** The note a link's transition carries on the timeline. */
 export const LINK_NOTE = 'via one-click link';
@@ -72,11 +74,19 @@ export async function actOnLink(ctx: Ctx, token: string): Promise<LinkOutcome> {
   const actor = who.actor;
   if (!hasRole(actor, 'responder')) return { kind: 'refused', reason: 'forbidden', claims, incident, who: actor.name, role: actor.role };
   const at = ctx.clock.now();
+  // Resolving from a link is validated like any resolution, on the latest check results (a link
+  // has no reason to give): a failure is recorded, the link stays unspent, and the page says why.
+  const validation = claims.a === 'resolve' && ctx.config.current.resolution.validate ? await validateResolution(ctx, incident.id) : null;
+  if (validation && !validation.passed) {
+    await withTransaction({ ...ctx, actor }, (tx) => recordValidation(tx, incident, validation));
+    return { kind: 'not_validated', claims, incident, failed: validation.checks.filter((c) => c.outcome === 'failed').map((c) => ({ name: c.name, summary: c.summary })) };
+  }
   try {
     await withTransaction({ ...ctx, actor }, async (tx) => {
       // The nonce first: a concurrent press waits on it (or fails on it) before touching the incident.
       await q(tx).insertInto('action_link_uses').values({ nonce: claims.n, incident_id: incident.id, action: claims.a, used_at: at, used_by: actor.name }).execute();
-      await transitionIncident(tx, incident.id, claims.a, { note: LINK_NOTE });
+      if (validation) await recordValidation(tx, incident, validation);
+      await transitionIncident(tx, incident.id, claims.a, { note: LINK_NOTE }, validation ? { data: { validated: true } } : {});
       await writeAudit(tx, { action: 'action_link.used', entityType: 'incident', entityId: incident.id, data: { ref: incident.ref, action: claims.a, recipient: claims.u } });
     });
   } catch (e) {

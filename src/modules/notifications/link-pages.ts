@@ -165,6 +165,20 @@ ${form(token, outcome.claims.a, outcome.incident.ref)}`,
             : `${outcome.who} may not ${outcome.claims.a} incidents (role: ${outcome.role ?? 'none'}).`;
       return { status: 403, html: layout(config, 'This link cannot be used', `<p class="notice">${esc(why)} Nothing was changed.</p>\n${openLink(config, outcome.incident.ref)}`) };
     }
+    case 'not_validated':
+      return {
+        status: 409,
+        html: layout(
+          config,
+          `${outcome.incident.ref} stays open`,
+          `${details(config, outcome.incident)}
+<p class="notice">The resolution was checked and did not pass, so ${esc(outcome.incident.ref)} was not resolved:</p>
+<ul>${outcome.failed.map((f) => `<li>${esc(f.name.replace('_', ' '))}: ${esc(f.summary)}</li>`).join('')}</ul>
+<p>The check is on the incident's timeline. Fix what failed and press the button again (the link still works), or resolve it in Firebreak with a reason.</p>
+${form(token, outcome.claims.a, outcome.incident.ref)}
+${openLink(config, outcome.incident.ref)}`,
+        ),
+      };
     case 'done':
       return {
         status: 200,

@@ -1,0 +1,15 @@
+export { requestPostmortem, createPostmortemRecord } from './create-postmortem.ts';
+export { updatePostmortem } from './update-postmortem.ts';
+export { getPostmortem, getIncidentPostmortem } from './get-postmortem.ts';
+export { listPostmortems } from './list-postmortems.ts';
+export { listPostmortemRevisions } from './postmortem-revisions.ts';
+export { exportPostmortemMarkdown } from './export-postmortem.ts';
+export { publishPostmortemToStatusPage, customerFacingBody } from './publish-postmortem.ts';
+export { createActionItem } from './create-action-item.ts';
+export { updateActionItem } from './update-action-item.ts';
+export { listActionItems, getActionItem, listIncidentActionItems } from './list-action-items.ts';
+export { postmortemReactor } from './reactor.ts';
+export { postmortemTimerHandlers, POSTMORTEM_REMINDER_TIMER, ACTION_ITEM_REMINDER_TIMER } from './reminders.ts';
+export { renderPostmortemMarkdown } from './markdown.ts';
+export { blamelessHints, withoutNames } from './blameless.ts';
+export * from './schemas.ts';
