@@ -6,7 +6,7 @@ import type { IncidentRow } from '../incidents/repository.ts';
 import type { PostmortemContent } from './schemas.ts';
 
 /** Timeline kinds that restored service before the fix: what the resolution section starts from. */
-export const MITIGATION_KINDS = new Set(['workaround', 'rollback', 'mitigation']);
+export const MITIGATION_KINDS = new Set(['workaround', 'rollback']);
 
 const n = (v: number | null) => (v === null ? null : Number(v));
 const measure = (from: number | null, to: number | null, target: number | null) => {
