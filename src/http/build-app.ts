@@ -45,6 +45,7 @@ import { createServer } from 'node:http';
 import { Counter } from 'prom-client';
 import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
 import { postmortemRoutes } from './routes/postmortems.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
 import { liveRoutes } from './routes/live.ts';
 import { LiveStream } from './live-stream.ts';
@@ -175,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...scheduleRoutes(),
     ...escalationRoutes(),
     ...statusPageAdminRoutes(statusPage),
+    ...analyticsRoutes(),
     ...postmortemRoutes(statusPage),
     ...liveRoutes(live),
   );

@@ -60,6 +60,12 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'GET /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: 'start' } }),
   'POST /ping/:key/:action': () => ({ params: { key: MATRIX_PING_KEY, action: '0' } }),
   'GET /api/v1/monitors/:id/pings': () => ({ params: { id: 'matrix-heartbeat' } }),
+  // Analytics: every filter, so the matrix runs the real queries.
+  'GET /api/v1/analytics/response': () => ({ url: '/api/v1/analytics/response?severity=P0,P1&service=api' }),
+  'GET /api/v1/analytics/quality': () => ({ url: '/api/v1/analytics/quality?from=2026-01-01T00:00:00Z&service=api' }),
+  'GET /api/v1/analytics/availability': () => ({ url: '/api/v1/analytics/availability?service=api' }),
+  'GET /api/v1/analytics/postmortems': () => ({ url: '/api/v1/analytics/postmortems?severity=P1' }),
+  'GET /api/v1/analytics/patterns': () => ({ url: '/api/v1/analytics/patterns?limit=5' }),
   'POST /api/v1/auth/login': () => ({ body: { handle: 'viewer-user', password: TEST_PASSWORD } }),
   'PATCH /api/v1/me': () => ({ body: { name: `Matrix ${++seq}` } }),
   // Same password again, so later logins in this file keep working.

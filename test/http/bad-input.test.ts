@@ -310,6 +310,17 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(ok.statusCode, 200, ok.body);
     });
 
+    test('bad analytics query parameters → 400 VALIDATION_FAILED', async () => {
+      const reports = t.routes.filter((r) => r.url.startsWith('/api/v1/analytics/'));
+      assert.ok(reports.length >= 5, `only ${reports.length} analytics routes`);
+      for (const r of reports) {
+        for (const qs of ['from=last-week', 'to=2026-02-30T25:00:00Z', 'from=2026-06-01T00:00:00Z&to=2026-05-01T00:00:00Z', 'from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'severity=P9', 'service=nope', 'format=pdf', 'limit=-1', 'sort=desc']) {
+          assertError(await t.app.inject({ method: 'GET', url: `${r.url}?${qs}`, headers: t.auth.viewer }), 400, 'VALIDATION_FAILED');
+        }
+        assert.equal((await t.app.inject({ method: 'GET', url: `${r.url}?severity=P1&service=api`, headers: t.auth.viewer })).statusCode, 200);
+      }
+    });
+
     test('unknown incident refs → 404 NOT_FOUND on every incident route', async () => {
       const incidentRoutes = t.routes.filter((r) => r.url.includes('/incidents/:ref'));
       assert.ok(incidentRoutes.length >= 10, `only ${incidentRoutes.length} incident routes`);

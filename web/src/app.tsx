@@ -15,6 +15,10 @@ import { OnCall } from './pages/OnCall.tsx';
 import { Services } from './pages/Services.tsx';
 import { Monitors } from './pages/Monitors.tsx';
 import { Admin } from './pages/Admin.tsx';
+import { ActionItems } from './pages/ActionItems.tsx';
+import { Analytics } from './pages/Analytics.tsx';
+import { PostmortemPage } from './pages/PostmortemPage.tsx';
+import { Postmortems } from './pages/Postmortems.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 
 /** Session first: signed out → sign in; must change password → that, before anything else. */
@@ -124,6 +128,9 @@ function Shell({ user, signOut }: { user: UserView; signOut: () => Promise<void>
     { to: '/on-call', label: 'On call', active: path === '/on-call' },
     { to: '/services', label: 'Services', active: path === '/services' },
     { to: '/monitors', label: 'Monitors', active: path === '/monitors' },
+    { to: '/postmortems', label: 'Postmortems', active: path.startsWith('/postmortems') },
+    { to: '/action-items', label: 'Action items', active: path === '/action-items' },
+    { to: '/analytics', label: 'Analytics', active: path === '/analytics' },
     ...(hasRole(user, 'admin') ? [{ to: '/admin', label: 'Admin', active: path === '/admin' }] : []),
   ];
   return (
@@ -181,6 +188,11 @@ function Route({ path }: { path: string }) {
   if (path === '/on-call') return <OnCall />;
   if (path === '/services') return <Services />;
   if (path === '/monitors') return <Monitors />;
+  if (path === '/postmortems') return <Postmortems />;
+  const pm = /^\/postmortems\/([^/]+)$/.exec(path);
+  if (pm) return <PostmortemPage key={pm[1]} postmortemId={decodeURIComponent(pm[1])} />;
+  if (path === '/action-items') return <ActionItems />;
+  if (path === '/analytics') return <Analytics />;
   if (path === '/admin') return <Admin />;
   return <NotFound />;
 }

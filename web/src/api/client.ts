@@ -31,6 +31,21 @@ import type {
   TokenView,
   UpdateUserInput,
   UserView,
+  ResolveInput,
+  PostmortemView,
+  PostmortemSummaryView,
+  UpdatePostmortemInput,
+  RevisionView,
+  PublishPostmortemInput,
+  PublishPostmortemResult,
+  ActionItemView,
+  CreateActionItemInput,
+  UpdateActionItemInput,
+  ResponseReport,
+  QualityReport,
+  AvailabilityReport,
+  PostmortemsReport,
+  PatternsReport,
 } from './types.ts';
 
 /** An API error with its stable code and the server's message (what the console shows). */
@@ -102,6 +117,36 @@ export interface IncidentListParams {
   cursor?: string;
 }
 
+export interface PostmortemListParams {
+  status?: string;
+  owner?: string;
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ActionItemListParams {
+  status?: string;
+  priority?: string;
+  owner?: string;
+  incident?: string;
+  overdue?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** The period (and filters) every analytics report takes. */
+export interface AnalyticsParams {
+  from?: string;
+  to?: string;
+  severity?: string;
+  service?: string;
+}
+
+/** Where an analytics report's CSV is (a plain link: the browser downloads it with the cookie). */
+export const analyticsCsvUrl = (report: string, p: AnalyticsParams) => `/api/v1/analytics/${report}${qs({ ...p, format: 'csv' })}`;
+export const postmortemMarkdownUrl = (id: string) => `/api/v1/postmortems/${encodeURIComponent(id)}/export.md`;
+
 /** The typed client: one function per API call the console makes. */
 export const api = {
   login: (input: LoginInput) => request<LoginResult>('POST', '/auth/login', input, { quiet401: true }),
@@ -125,6 +170,7 @@ export const api = {
   changeSeverity: (ref: string, input: SeverityInput) => request<IncidentView>('POST', `/incidents/${enc(ref)}/severity`, input),
   assignRole: (ref: string, input: RoleInput) => request<IncidentView>('POST', `/incidents/${enc(ref)}/roles`, input),
   postUpdate: (ref: string, input: StakeholderUpdateInput) => request<TimelineEntryView>('POST', `/incidents/${enc(ref)}/updates`, input),
+  resolve: (ref: string, input: ResolveInput) => request<IncidentView>('POST', `/incidents/${enc(ref)}/resolve`, input),
   publication: (ref: string) => request<PublicationView>('GET', `/incidents/${enc(ref)}/status-page`),
 
   severities: () => request<{ data: SeverityDefinition[] }>('GET', '/severities'),
@@ -137,6 +183,21 @@ export const api = {
   cancelOverride: (id: string, overrideId: string) => request<void>('DELETE', `/schedules/${enc(id)}/overrides/${enc(overrideId)}`),
   monitors: () => request<{ data: MonitorView[] }>('GET', '/monitors'),
   monitor: (id: string) => request<MonitorDetail>('GET', `/monitors/${enc(id)}`),
+  postmortems: (p: PostmortemListParams) => request<{ data: PostmortemSummaryView[]; next_offset: number | null }>('GET', `/postmortems${qs({ ...p })}`),
+  postmortem: (id: string) => request<PostmortemView>('GET', `/postmortems/${enc(id)}`),
+  incidentPostmortem: (ref: string) => request<PostmortemView>('GET', `/incidents/${enc(ref)}/postmortem`),
+  createPostmortem: (ref: string) => request<PostmortemView>('POST', `/incidents/${enc(ref)}/postmortem`, {}),
+  updatePostmortem: (id: string, input: UpdatePostmortemInput) => request<PostmortemView>('PATCH', `/postmortems/${enc(id)}`, input),
+  postmortemRevisions: (id: string) => request<{ data: RevisionView[] }>('GET', `/postmortems/${enc(id)}/revisions`),
+  publishPostmortem: (id: string, input: PublishPostmortemInput) => request<PublishPostmortemResult>('POST', `/postmortems/${enc(id)}/publish`, input),
+  actionItems: (p: ActionItemListParams) => request<{ data: ActionItemView[]; next_offset: number | null }>('GET', `/action-items${qs({ ...p })}`),
+  createActionItem: (input: CreateActionItemInput) => request<ActionItemView>('POST', '/action-items', input),
+  updateActionItem: (id: string, input: UpdateActionItemInput) => request<ActionItemView>('PATCH', `/action-items/${enc(id)}`, input),
+  analyticsResponse: (p: AnalyticsParams) => request<ResponseReport>('GET', `/analytics/response${qs({ ...p })}`),
+  analyticsQuality: (p: AnalyticsParams) => request<QualityReport>('GET', `/analytics/quality${qs({ ...p })}`),
+  analyticsAvailability: (p: AnalyticsParams) => request<AvailabilityReport>('GET', `/analytics/availability${qs({ ...p })}`),
+  analyticsPostmortems: (p: AnalyticsParams) => request<PostmortemsReport>('GET', `/analytics/postmortems${qs({ ...p })}`),
+  analyticsPatterns: (p: AnalyticsParams) => request<PatternsReport>('GET', `/analytics/patterns${qs({ ...p })}`),
   monitorRollups: (id: string, size: 'minute' | 'hour' | 'day') => request<MonitorRollups>('GET', `/monitors/${enc(id)}/rollups${qs({ size })}`),
 };
 

@@ -9,6 +9,7 @@ import type {
   IncidentView,
   LifecycleVerb,
   listIncidentsQuery,
+  resolveInput,
   noteInput,
   roleInput,
   severityInput,
@@ -23,6 +24,25 @@ import type { createOverrideInput, everyoneOnCallView, OverrideView, ScheduleVie
 import type { getMonitor, monitorRollups, MonitorView } from '../../../src/modules/monitors/index.ts';
 import type { PublicationView } from '../../../src/modules/statuspage/index.ts';
 import type { ErrorCode } from '../../../src/lib/errors.ts';
+import type { ValidationCheck, ValidationResult } from '../../../src/modules/resolution/index.ts';
+import type {
+  updatePostmortemInput,
+  createActionItemInput,
+  updateActionItemInput,
+  publishPostmortemInput,
+  requestPostmortemInput,
+  listPostmortemsQuery,
+  listActionItemsQuery,
+  PostmortemView,
+  PostmortemSummaryView,
+  ActionItemView,
+  RevisionView,
+  BlamelessHint,
+  PostmortemStatus,
+  ActionItemStatus,
+  PostmortemContent,
+  publishResultView,
+} from '../../../src/modules/postmortems/index.ts';
 
 export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb, OpenIncidentCounts } from '../../../src/modules/incidents/index.ts';
 export type { UserView, TokenView, ScheduleView, OverrideView, MonitorView, PublicationView, ErrorCode };
@@ -90,4 +110,24 @@ export interface IncidentEvent {
   ref: string;
   topic: string;
   at: string;
+}
+
+// Validated resolution, postmortems and action items, analytics.
+export type { ValidationCheck, ValidationResult };
+export type { PostmortemView, PostmortemSummaryView, ActionItemView, RevisionView, BlamelessHint, PostmortemStatus, ActionItemStatus, PostmortemContent };
+export type { ResponseReport, QualityReport, AvailabilityReport, PostmortemsReport, PatternsReport, AnalyticsQueryInput } from '../../../src/modules/analytics/index.ts';
+export type ResolveInput = z.input<typeof resolveInput>;
+export type UpdatePostmortemInput = z.input<typeof updatePostmortemInput>;
+export type RequestPostmortemInput = z.input<typeof requestPostmortemInput>;
+export type CreateActionItemInput = z.input<typeof createActionItemInput>;
+export type UpdateActionItemInput = z.input<typeof updateActionItemInput>;
+export type PublishPostmortemInput = z.input<typeof publishPostmortemInput>;
+export type PublishPostmortemResult = z.output<typeof publishResultView>;
+export type ListPostmortemsQuery = z.input<typeof listPostmortemsQuery>;
+export type ListActionItemsQuery = z.input<typeof listActionItemsQuery>;
+export type ActionItemPriority = ActionItemView['priority'];
+/** The 409 RESOLUTION_NOT_VALIDATED answer's details (src/modules/resolution/resolve-incident.ts). */
+export interface ResolutionRefusal {
+  checks: ValidationCheck[];
+  failed: string[];
 }

@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api/client.ts';
-import type { IncidentRole, IncidentView, LifecycleVerb, Severity, UserView } from '../api/types.ts';
+import { ApiError, api } from '../api/client.ts';
+import type { IncidentRole, IncidentView, LifecycleVerb, ResolutionRefusal, ResolveInput, Severity, UserView } from '../api/types.ts';
 import { SEVERITY_LEVELS, SEVERITY_NAMES } from '../lib/config-data.ts';
 import { useShortcut } from '../lib/shortcuts.ts';
 import { useAction } from '../lib/use-action.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { DoneNote, ErrorNote } from './Feedback.tsx';
+import { ValidationChecks } from './ValidationChecks.tsx';
 
 /** Each lifecycle verb as a button: its words, and what it says when it worked. */
 const VERBS: Record<LifecycleVerb, { label: string; done: string; primary?: boolean }> = {
@@ -22,35 +23,102 @@ const ORDER: LifecycleVerb[] = ['acknowledge', 'investigate', 'identify', 'monit
 /** The state changes the server allows from here (allowed_actions), one button each; `a` acknowledges. */
 export function LifecycleActions({ incident, onChanged }: { incident: IncidentView; onChanged: (view?: IncidentView) => void }) {
   const action = useAction();
+  const [refusal, setRefusal] = useState<ResolutionRefusal | null>(null);
+  const [resolving, setResolving] = useState(false);
   const allowed = ORDER.filter((v) => incident.allowed_actions.includes(v));
   // The answer is shown in the same render as the result message.
-  const act = (verb: LifecycleVerb) => void action.run(async () => onChanged(await api.transition(incident.ref, verb)), `${incident.ref}: ${VERBS[verb].done}`);
+  const act = (verb: LifecycleVerb) => {
+    if (verb === 'resolve') return resolve({});
+    void action.run(async () => onChanged(await api.transition(incident.ref, verb)), `${incident.ref}: ${VERBS[verb].done}`);
+  };
+  /** Resolving runs the services' checks first; a refusal is kept on screen with what failed. */
+  const resolve = (input: ResolveInput) => {
+    setResolving(input.resolution !== 'not_an_incident');
+    void action
+      .run(async () => {
+        try {
+          onChanged(await api.resolve(incident.ref, input));
+          setRefusal(null);
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'RESOLUTION_NOT_VALIDATED') {
+            setRefusal(err.details as unknown as ResolutionRefusal);
+            // The refused validation is on the timeline now: read the incident again.
+            onChanged();
+          }
+          throw err;
+        }
+      }, input.resolution === 'not_an_incident' ? `${incident.ref}: Resolved as not an incident.` : input.override_reason ? `${incident.ref}: Resolved anyway; the reason is on the timeline.` : `${incident.ref}: ${VERBS.resolve.done}`)
+      .finally(() => setResolving(false));
+  };
   useShortcut('a', () => act('acknowledge'), allowed.includes('acknowledge') && !action.busy);
+  // Once it is resolved (here or elsewhere), a refusal from before no longer applies.
+  const canResolve = allowed.includes('resolve');
+  useEffect(() => {
+    if (!canResolve) setRefusal(null);
+  }, [canResolve]);
+  const refused = action.error instanceof ApiError && action.error.code === 'RESOLUTION_NOT_VALIDATED';
 
   return (
-    <div className="lifecycle" role="group" aria-label="Change state">
-      {allowed.length === 0 ? (
-        <p className="muted">No state change is possible: {incident.state} is final.</p>
-      ) : (
-        <div className="button-row">
-          {allowed.map((verb) => (
-            <button
-              key={verb}
-              type="button"
-              className={VERBS[verb].primary ? 'primary' : undefined}
-              disabled={action.busy}
-              aria-keyshortcuts={verb === 'acknowledge' ? 'a' : undefined}
-              onClick={() => act(verb)}
-            >
-              {VERBS[verb].label}
-            </button>
-          ))}
-        </div>
-      )}
-      {action.busy && <p role="status">Saving…</p>}
+    <div className="lifecycle">
+      <div role="group" aria-label="Change state">
+        {allowed.length === 0 ? (
+          <p className="muted">No state change is possible: {incident.state} is final.</p>
+        ) : (
+          <div className="button-row">
+            {allowed.map((verb) => (
+              <button
+                key={verb}
+                type="button"
+                className={VERBS[verb].primary ? 'primary' : undefined}
+                disabled={action.busy}
+                aria-keyshortcuts={verb === 'acknowledge' ? 'a' : undefined}
+                onClick={() => act(verb)}
+              >
+                {VERBS[verb].label}
+              </button>
+            ))}
+            {canResolve && (
+              <button type="button" disabled={action.busy} onClick={() => resolve({ resolution: 'not_an_incident' })}>
+                Not an incident (false positive)
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      {action.busy && <p role="status">{resolving ? 'Checking the services before resolving (health checks can take a few seconds)…' : 'Saving…'}</p>}
       <DoneNote text={action.done} />
-      <ErrorNote error={action.error} />
+      {refused ? <p className="error" role="alert">{incident.ref} stays open: the resolution checks did not pass.</p> : <ErrorNote error={action.error} />}
+      {refusal && canResolve && <ResolveRefused refusal={refusal} busy={action.busy} onOverride={(reason) => resolve({ override_reason: reason })} />}
     </div>
+  );
+}
+
+const MIN_REASON = 10;
+
+/** What the resolution checks found, and resolving anyway with a written reason (recorded on the timeline). */
+function ResolveRefused({ refusal, busy, onOverride }: { refusal: ResolutionRefusal; busy: boolean; onOverride: (reason: string) => void }) {
+  const [reason, setReason] = useState('');
+  const short = reason.trim().length < MIN_REASON;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!short) onOverride(reason.trim());
+  };
+  return (
+    <section className="card refusal" aria-labelledby="refusal-h">
+      <h3 id="refusal-h">Resolution checks</h3>
+      <ValidationChecks checks={refusal.checks} label="Resolution checks" />
+      <p className="small-text">Fix what failed and resolve again, or resolve anyway and say why.</p>
+      <form onSubmit={submit}>
+        <label htmlFor="override-reason">Reason for resolving anyway (at least {MIN_REASON} characters)</label>
+        <textarea id="override-reason" rows={3} minLength={MIN_REASON} maxLength={2000} required value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby="override-hint" />
+        <p id="override-hint" className="muted small-text">
+          {short ? `${Math.max(0, MIN_REASON - reason.trim().length)} more characters needed.` : 'The reason goes on the timeline with the failed checks.'}
+        </p>
+        <button type="submit" disabled={busy || short}>
+          Resolve anyway
+        </button>
+      </form>
+    </section>
   );
 }
 

@@ -1,7 +1,8 @@
 import type { TimelineEntryView } from '../api/types.ts';
-import { navigate, useLocation } from '../lib/router.tsx';
+import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { DeliveryBadge } from './Badges.tsx';
 import { Ago, Time } from './Time.tsx';
+import { readChecks, ValidationChecks } from './ValidationChecks.tsx';
 
 /** The timeline's kinds, grouped as a responder looks for them. */
 const GROUPS = [
@@ -10,11 +11,14 @@ const GROUPS = [
   { id: 'alerts', label: 'Alerts', kinds: ['alert_added', 'alert_resolved', 'alert_settled', 'alert_flapping', 'correlated', 'absorbed', 'user_reports', 'user_report', 'change', 'maintenance'] },
   { id: 'notifications', label: 'Notifications', kinds: ['notification', 'escalation', 'escalation_stopped', 'escalation_rebound', 'stakeholders_notified', 'update_reminder', 'renotify', 'renotify_skipped', 'action_link_refused'] },
   { id: 'status_page', label: 'Status page', kinds: ['status_page', 'status_page_opt_out', 'status_page_opt_in'] },
+  { id: 'fixes', label: 'Fixes and resolution checks', kinds: ['workaround', 'rollback', 'mitigation', 'resolution_validation', 'resolution_override'] },
+  { id: 'follow_up', label: 'Postmortem and action items', kinds: [], prefixes: ['postmortem_', 'action_item_'] },
 ] as const;
 type GroupId = (typeof GROUPS)[number]['id'] | 'other';
 const ALL_GROUPS: { id: GroupId; label: string }[] = [...GROUPS, { id: 'other', label: 'Other' }];
 
-const groupOf = (kind: string): GroupId => GROUPS.find((g) => (g.kinds as readonly string[]).includes(kind))?.id ?? 'other';
+const groupOf = (kind: string): GroupId =>
+  GROUPS.find((g) => (g.kinds as readonly string[]).includes(kind) || ('prefixes' in g && g.prefixes.some((p) => kind.startsWith(p))))?.id ?? 'other';
 
 const KIND_LABELS: Record<string, string> = {
   created: 'Declared',
@@ -33,6 +37,21 @@ const KIND_LABELS: Record<string, string> = {
   update_reminder: 'Update reminder',
   status_page: 'Status page post',
   service_added: 'Service added',
+  resolution_validation: 'Resolution checks',
+  resolution_override: 'Resolved despite failed checks',
+  reopened: 'Reopened',
+  workaround: 'Workaround',
+  rollback: 'Rollback',
+  postmortem_created: 'Postmortem created',
+  postmortem_in_review: 'Postmortem in review',
+  postmortem_draft: 'Postmortem back to draft',
+  postmortem_completed: 'Postmortem completed',
+  postmortem_reopened: 'Postmortem reopened for edits',
+  postmortem_published: 'Postmortem published',
+  postmortem_reminder: 'Postmortem reminder',
+  action_item_added: 'Action item added',
+  action_item_closed: 'Action item closed',
+  action_item_reopened: 'Action item reopened',
 };
 const kindLabel = (kind: string) => KIND_LABELS[kind] ?? kind.charAt(0).toUpperCase() + kind.slice(1).replace(/_/g, ' ');
 
@@ -94,7 +113,33 @@ function Entry({ entry: e }: { entry: TimelineEntryView }) {
         </span>
         <span className="tl-actor">by {e.actor.name}</span>
       </div>
-      <p className="tl-body prewrap">{e.body}</p>
+      <EntryBody entry={e} />
     </li>
   );
+}
+
+/** Most entries are their text; a few kinds carry data that reads better laid out. */
+function EntryBody({ entry: e }: { entry: TimelineEntryView }) {
+  if (e.kind === 'resolution_validation') {
+    const checks = readChecks(e.data.checks);
+    if (checks.length) {
+      const how = e.data.mode === 'live' ? 'checks run at the time' : 'the latest recorded check results';
+      return (
+        <div className="tl-body">
+          <p>
+            <strong>{e.data.passed === true ? 'Passed' : 'Failed'}</strong> ({how})
+          </p>
+          <ValidationChecks checks={checks} label="Checks" />
+        </div>
+      );
+    }
+  }
+  if (e.kind.startsWith('postmortem_') && typeof e.data.postmortem_id === 'string') {
+    return (
+      <p className="tl-body prewrap">
+        {e.body} · <Link to={`/postmortems/${e.data.postmortem_id}`}>Open the postmortem</Link>
+      </p>
+    );
+  }
+  return <p className="tl-body prewrap">{e.body}</p>;
 }

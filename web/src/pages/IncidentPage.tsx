@@ -5,6 +5,7 @@ import { SeverityBadge, StateBadge } from '../components/Badges.tsx';
 import { ErrorNote } from '../components/Feedback.tsx';
 import { LifecycleActions, RolesPanel, SeverityForm } from '../components/IncidentActions.tsx';
 import { NoteForm, StakeholderUpdateForm } from '../components/IncidentWrite.tsx';
+import { PostmortemPanel } from '../components/PostmortemPanel.tsx';
 import { StatusPagePanel } from '../components/StatusPagePanel.tsx';
 import { Timeline } from '../components/Timeline.tsx';
 import { Ago, Time } from '../components/Time.tsx';
@@ -87,6 +88,7 @@ export function IncidentPage({ incidentRef }: { incidentRef: string }) {
               <p className="prewrap">{i.description}</p>
             </section>
           )}
+          <PostmortemPanel incident={i} canAct={canAct} />
           <Timeline entries={i.timeline} />
           <StatusPagePanel incident={i} />
         </div>
