@@ -17,17 +17,22 @@ export async function patternsReport(ctx: Ctx, input: AnalyticsQueryInput): Prom
   requireRole(ctx, 'viewer');
   const f = resolveFilter(ctx, input);
   const timeZone = ctx.config.current.analytics.time_zone;
-  // One count per fingerprint serves both lists: recurring pairs start from it, paging drops user reports.
-  const fingerprints = await fingerprintCounts(ctx, f, { min: 1 });
+  // The lists are independent reads: on PostgreSQL each takes its own pooled connection, so they
+  // run side by side (SQLite has one connection and runs them in turn anyway).
+  const [fingerprints, minutes, firing, starts] = await Promise.all([
+    // One count per fingerprint serves both lists: recurring pairs start from it, paging drops user reports.
+    fingerprintCounts(ctx, f, { min: 1 }),
+    incidentTimePerService(ctx, f),
+    alertsFiringMost(ctx, f),
+    incidentStartsPerQuarterHour(ctx, f),
+  ]);
   const recurring = await recurringIncidents(ctx, f, fingerprints.filter((c) => c.incidents >= 2));
   const paging = fingerprints.filter((c) => !c.fingerprint.startsWith('user_reports/')).slice(0, f.limit);
-  const minutes = await incidentTimePerService(ctx, f);
-  const firing = await alertsFiringMost(ctx, f);
   // Counted per UTC quarter hour in SQL, placed in the zone's wall-clock hour here: daylight
   // saving moves the boundary twice a year, which no portable SQL expression knows.
   const counts = DAYS.map(() => new Array<number>(24).fill(0));
   const clock = zoneClock(timeZone, f.from, f.to);
-  for (const { start, n } of await incidentStartsPerQuarterHour(ctx, f)) {
+  for (const { start, n } of starts) {
     const local = new Date(start + clock.offset(start));
     counts[(local.getUTCDay() + 6) % 7][local.getUTCHours()] += n;
   }

@@ -98,26 +98,31 @@ export async function qualityAggregates(ctx: Ctx, f: AnalyticsFilter, t: { grace
 
 /** Postmortems and action items of the incidents in the filter, counted as of `f.now`. */
 export async function postmortemAggregates(ctx: Ctx, f: AnalyticsFilter) {
-  const pm = (await incidentsIn(ctx, f)
-    .innerJoin('postmortems as p', 'p.incident_id', 'i.id')
-    .select([
-      sql<number>`count(*)`.as('total'),
-      flag(sql`p.status = 'completed'`).as('completed'),
-      flag(sql`p.status = 'completed' or p.due_at <= ${lit(f.now)}`).as('due'),
-      flag(sql`p.status = 'completed' and p.completed_at <= p.due_at`).as('onTime'),
-      flag(sql`p.status <> 'completed' and p.due_at < ${lit(f.now)}`).as('overdue'),
-      sql<number>`sum(case when p.status = 'completed' then p.completed_at - p.created_at else 0 end)`.as('completionSum'),
-    ])
-    .executeTakeFirstOrThrow()) as Record<string, unknown>;
-  const ai = (await incidentsIn(ctx, f)
-    .innerJoin('action_items as a', 'a.incident_id', 'i.id')
-    .select([
-      sql<number>`count(*)`.as('total'),
-      flag(sql`a.status = 'done'`).as('done'),
-      flag(sql`a.status = 'wont_do'`).as('wontDo'),
-      flag(sql`a.status in ('open', 'in_progress') and a.due_at < ${lit(f.now)}`).as('overdueOpen'),
-    ])
-    .executeTakeFirstOrThrow()) as Record<string, unknown>;
+  // Two independent reads: side by side on PostgreSQL's pool.
+  const [pmRow, aiRow] = await Promise.all([
+    incidentsIn(ctx, f)
+      .innerJoin('postmortems as p', 'p.incident_id', 'i.id')
+      .select([
+        sql<number>`count(*)`.as('total'),
+        flag(sql`p.status = 'completed'`).as('completed'),
+        flag(sql`p.status = 'completed' or p.due_at <= ${lit(f.now)}`).as('due'),
+        flag(sql`p.status = 'completed' and p.completed_at <= p.due_at`).as('onTime'),
+        flag(sql`p.status <> 'completed' and p.due_at < ${lit(f.now)}`).as('overdue'),
+        sql<number>`sum(case when p.status = 'completed' then p.completed_at - p.created_at else 0 end)`.as('completionSum'),
+      ])
+      .executeTakeFirstOrThrow(),
+    incidentsIn(ctx, f)
+      .innerJoin('action_items as a', 'a.incident_id', 'i.id')
+      .select([
+        sql<number>`count(*)`.as('total'),
+        flag(sql`a.status = 'done'`).as('done'),
+        flag(sql`a.status = 'wont_do'`).as('wontDo'),
+        flag(sql`a.status in ('open', 'in_progress') and a.due_at < ${lit(f.now)}`).as('overdueOpen'),
+      ])
+      .executeTakeFirstOrThrow(),
+  ]);
+  const pm = pmRow as Record<string, unknown>;
+  const ai = aiRow as Record<string, unknown>;
   const n = (r: Record<string, unknown>, k: string) => num(r[k]);
   return {
     postmortems: { total: n(pm, 'total'), completed: n(pm, 'completed'), due: n(pm, 'due'), onTime: n(pm, 'onTime'), overdue: n(pm, 'overdue'), completionSum: n(pm, 'completionSum') },
