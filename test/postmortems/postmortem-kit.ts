@@ -1,9 +1,8 @@
-import { createLogger } from '../../src/lib/logger.ts';
-import { createEngine, OncallWorker, oncallTimerHandlers } from '../../src/modules/oncall/index.ts';
+import { oncallTimerHandlers } from '../../src/modules/oncall/index.ts';
 import { postmortemReactor, postmortemTimerHandlers } from '../../src/modules/postmortems/index.ts';
 import { statusPageReactor, statusPageTimerHandlers } from '../../src/modules/statuspage/index.ts';
-import { runDueTimers } from '../../src/modules/timers/index.ts';
 import type { TestEnv } from '../helpers/env.ts';
+import { nodeDriver } from '../helpers/node-driver.ts';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;
@@ -22,21 +21,8 @@ export function plainResolution(env: TestEnv): void {
  * Drives a node's background work by hand on the manual clock: incident reactions (the status
  * page's and the postmortems' shares) and due timers, until nothing is left.
  */
-export async function postmortemDriver(env: TestEnv) {
-  const engine = await createEngine({ db: env.db, clock: env.clock }, 'test-node');
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const worker = new OncallWorker({ db: env.db, config: env.config, clock: env.clock, logger }, engine, { reactors: [statusPageReactor, postmortemReactor] });
-  const handlers = { ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...postmortemTimerHandlers };
-  return {
-    async settle(): Promise<void> {
-      for (let i = 0; i < 10; i++) {
-        const reacted = await worker.runOnce();
-        const fired = await runDueTimers(env.ctx(), handlers, { logger });
-        if (!reacted && !fired) return;
-      }
-    },
-  };
-}
+export const postmortemDriver = (env: TestEnv) =>
+  nodeDriver(env, { reactors: [statusPageReactor, postmortemReactor], handlers: (engine) => ({ ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...postmortemTimerHandlers }) });
 
 /** Postmortem or action-item reminders (`what`) queued for a user, oldest first. */
 export async function remindersFor(env: TestEnv, handle: string, what: 'postmortem' | 'action-item') {
