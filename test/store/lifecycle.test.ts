@@ -85,7 +85,9 @@ for (const { name, skip } of DIALECTS) {
               assert.equal(entry.kind, kind);
               assert.equal(entry.at, new Date(now).toISOString());
               assert.deepEqual(entry.actor, { type: 'user', id: env.users.responder.id, name: env.users.responder.handle });
-              assert.deepEqual(entry.data, { from: state, to, verb });
+              // A resolution says how it ended (a plain transition: fixed).
+              const data = to === 'resolved' ? { from: state, to, verb, resolution: 'fixed' } : { from: state, to, verb };
+              assert.deepEqual(entry.data, data);
               assert.equal(entry.body, verb === 'reopen' ? 'Reopened' : `State ${state} → ${to}`);
 
               const { audit, event } = await lastAuditAndEvent(env, inc.id);
@@ -94,11 +96,11 @@ for (const { name, skip } of DIALECTS) {
               assert.equal(audit.actor_id, env.users.responder.id);
               assert.equal(audit.request_id, 'test');
               assert.equal(Number(audit.at), now);
-              assert.deepEqual(audit.data, { ref: inc.ref, from: state, to, verb });
+              assert.deepEqual(audit.data, { ref: inc.ref, ...data });
               assert.equal(event.topic, `incident.${kind}`);
               assert.equal(event.aggregate_type, 'incident');
               assert.equal(Number(event.at), now);
-              assert.deepEqual(event.payload, { ref: inc.ref, from: state, to, verb, actor: { type: 'user', id: env.users.responder.id, name: env.users.responder.handle } });
+              assert.deepEqual(event.payload, { ref: inc.ref, ...data, actor: { type: 'user', id: env.users.responder.id, name: env.users.responder.handle } });
             });
           } else {
             test(`${state} --${verb}--> INVALID_TRANSITION`, async () => {
