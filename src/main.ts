@@ -13,16 +13,14 @@ import { bootstrapAdmin, syncConfiguredUsers } from './modules/auth/index.ts';
 import { databaseClock } from './db/database-clock.ts';
 import { deliveryWarnings, NotificationDispatcher } from './modules/notifications/index.ts';
 import { closeEmailTransports } from './modules/notifications/providers/index.ts';
-import { createEngine, OncallWorker, oncallTimerHandlers } from './modules/oncall/index.ts';
+import { createEngine, OncallWorker } from './modules/oncall/index.ts';
+import { incidentReactors, incidentTimerHandlers } from './background.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { pipelineTimerHandlers } from './modules/signals/pipeline-timers.ts';
-import { resolutionTimerHandlers } from './modules/resolution/index.ts';
 import { startTimerLoop } from './modules/timers/index.ts';
-import { maintenanceTimerHandlers, statusPageReactor, statusPageTimerHandlers } from './modules/statuspage/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
-import { postmortemReactor, postmortemTimerHandlers } from './modules/postmortems/index.ts';
+import { backupSchedule, ensureBackupTimers, loadMasterKey, storeLocation, type BackupEnv } from './modules/backups/index.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -57,6 +55,8 @@ export async function startServer(
 ): Promise<Server> {
   const logger = opts.logger ?? createLogger({ level: settings.logLevel });
   const config = loadConfigOrThrow(settings);
+  // Scheduled backups without their key would fail every six hours; refuse to start instead.
+  if (config.current.backups.configured && config.current.backups.enabled) loadMasterKey(config.current.backups, settings.env);
   const db = createDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   // This process among the nodes sharing the database (leases, escalation steps, delivery attempts).
   const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -86,17 +86,20 @@ export async function startServer(
       );
     }
     for (const warning of deliveryWarnings(config.current)) logger.warn(warning);
+    const backupEnv: BackupEnv = { store: storeLocation(settings), dataDir: settings.dataDir, env: settings.env, version: VERSION, logger };
+    const backups = backupSchedule(backupEnv);
+    await ensureBackupTimers({ db, clock, config, requestId: 'backups', actor: systemActor('firebreak') });
     // Paging: incident events become escalation steps and queued notifications; the dispatcher sends them.
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();
     const engine = await createEngine({ db, clock }, nodeId);
-    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke(), reactors: [statusPageReactor, postmortemReactor] });
+    const oncall = new OncallWorker({ db, config, clock, logger }, engine, { onReacted: () => dispatcher.poke(), reactors: incidentReactors });
     oncall.start();
     // Auto-resolve, duration rules, flapping, escalation steps, the status page's automatic posts
     // and maintenance moves, and postmortem and action-item reminders run on timers in the database.
     const timers = startTimerLoop(
       { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
-      { ...pipelineTimerHandlers, ...resolutionTimerHandlers, ...oncallTimerHandlers(engine), ...statusPageTimerHandlers, ...maintenanceTimerHandlers, ...postmortemTimerHandlers },
+      { ...incidentTimerHandlers(engine), ...backups.handlers },
       { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.
@@ -122,6 +125,7 @@ export async function startServer(
             clearTimeout(cutOff);
           }
           await timers.stop();
+          await backups.stop();
           await oncall.stop();
           await dispatcher.stop();
           await retention.stop();

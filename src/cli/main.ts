@@ -17,6 +17,15 @@ Local administration (opens the server's database directly; same --data-dir / DA
   firebreak token create --name NAME [--user HANDLE (default admin)] [--scopes read,write,admin]
   firebreak token revoke <token-id>
 
+Backups (local: the server's database, and the key named by backups.encryption in the config):
+  firebreak backup create [--target ID]                 snapshot, check, compress, encrypt and store (every target by default)
+  firebreak backup verify [<backup-id>] [--target ID]   restore the newest (or named) backup into scratch and check it
+  firebreak backup list [--target ID]                   backups recorded, with their last verification
+  firebreak backup prune [--target ID] [--dry-run]      apply the retention policy (the plan is printed first)
+  firebreak restore [<backup-id>] [--target ID] [--force]
+                                                 into the configured data dir / DATABASE_URL, which must be empty
+                                                 unless --force (stop the server first); older schemas are migrated
+
 Incidents (talk to a running server; --url or FIREBREAK_URL, --token or FIREBREAK_TOKEN):
   firebreak incident list [--state S[,S…]] [--severity P1[,P2…]] [--service X] [--open] [--limit N] [--cursor C]
   firebreak incident show <ref>
@@ -97,6 +106,10 @@ const OPTIONS = {
   reason: { type: 'string' },
   replaces: { type: 'string' },
   schedule: { type: 'string' },
+  // backup commands
+  target: { type: 'string' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
@@ -119,6 +132,12 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     create: { options: [...LOCAL, 'name', 'user', 'scopes'], load: async () => (await import('./commands/token-create.ts')).tokenCreateCommand },
     revoke: { options: LOCAL, load: async () => (await import('./commands/token-revoke.ts')).tokenRevokeCommand },
   },
+  backup: {
+    create: { options: [...LOCAL, 'target'], load: async () => (await import('./commands/backup-create.ts')).backupCreateCommand },
+    verify: { options: [...LOCAL, 'target'], load: async () => (await import('./commands/backup-verify.ts')).backupVerifyCommand },
+    list: { options: [...LOCAL, 'target'], load: async () => (await import('./commands/backup-list.ts')).backupListCommand },
+    prune: { options: [...LOCAL, 'target', 'dry-run'], load: async () => (await import('./commands/backup-prune.ts')).backupPruneCommand },
+  },
   monitor: {
     list: { options: [...CLIENT, 'service'], load: async () => (await import('./commands/monitor-list.ts')).monitorListCommand },
     show: { options: CLIENT, load: async () => (await import('./commands/monitor-show.ts')).monitorShowCommand },
@@ -136,6 +155,7 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     reassign: { options: [...CLIENT, 'user', 'schedule', 'note'], load: async () => (await import('./commands/incident-reassign.ts')).incidentReassignCommand },
     escalation: { options: CLIENT, load: async () => (await import('./commands/incident-escalation.ts')).incidentEscalationCommand },
   },
+
   postmortem: {
     export: { options: CLIENT, load: async () => (await import('./commands/postmortem-export.ts')).postmortemExportCommand },
   },
@@ -172,6 +192,11 @@ export async function main(argv: string[], io: Io = processIo(readEnvironment())
         return await (await import('./commands/serve.ts')).serveCommand(values, io);
       case 'migrate':
         return await (await import('./commands/migrate.ts')).migrateCommand(values, io);
+      case 'restore': {
+        assertOptions('restore', values, [...LOCAL, 'target', 'force']);
+        const args = [sub, ...rest].filter((a): a is string => a !== undefined);
+        return await (await import('./commands/restore.ts')).restoreCommand(args, values, io);
+      }
       case 'config':
         if (sub === 'check') return await (await import('./commands/config-check.ts')).configCheckCommand(values, io);
         throw new CliError(`unknown config command "${sub ?? ''}"; try: firebreak config check`, 2);

@@ -10,6 +10,7 @@ import { statusPageSchema, STATUS_PAGE_DEFAULTS, type StatusPageConfig } from '.
 import { isTimeZone } from './time-zone.ts';
 export { isTimeZone };
 import { analyticsSchema, postmortemsSchema, resolutionSchema, type AnalyticsConfig, type PostmortemsConfig, type ResolutionConfig } from './learning-schema.ts';
+import { backupsSchema, finishBackups, type BackupsConfig } from './backup-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
@@ -283,6 +284,7 @@ export const configSchema = z
     resolution: resolutionSchema.prefault({}),
     postmortems: postmortemsSchema.prefault({}),
     analytics: analyticsSchema.prefault({}),
+    backups: backupsSchema,
   });
 
 /**
@@ -503,6 +505,7 @@ export interface FirebreakConfig {
   postmortems: PostmortemsConfig;
   /** time_zone is always set (the organisation's when the file leaves it out). */
   analytics: AnalyticsConfig & { time_zone: string };
+  backups: BackupsConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -560,6 +563,7 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     resolution: raw.resolution,
     postmortems: raw.postmortems,
     analytics: { ...raw.analytics, time_zone: raw.analytics.time_zone ?? raw.organisation.time_zone },
+    backups: finishBackups(raw.backups),
   };
 }
 

@@ -43,6 +43,8 @@ export interface DB {
   postmortems: PostmortemsTable;
   postmortem_revisions: PostmortemRevisionsTable;
   action_items: ActionItemsTable;
+  backups: BackupsTable;
+  backup_leases: { name: string; owner: string; until: number };
 }
 
 export interface UsersTable {
@@ -588,4 +590,22 @@ export interface ActionItemsTable {
   closed_at: number | null;
   reminded_at: number | null;
   created_by: string;
+}
+
+export interface BackupsTable {
+  id: string;
+  target_id: string;
+  created_at: number;
+  status: string;
+  engine: string;
+  schema_version: string;
+  plaintext_bytes: number;
+  stored_bytes: number;
+  duration_ms: number;
+  error: string | null;
+  verified_at: number | null;
+  verify_ok: number | null;
+  verify_ms: number | null;
+  verify_error: string | null;
+  deleted_at: number | null;
 }

@@ -36,6 +36,7 @@ import { serviceRoutes } from './routes/services.ts';
 import { userRoutes } from './routes/users.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { oncallMetricsText } from '../modules/oncall/index.ts';
+import { backupMetricsText } from '../modules/backups/index.ts';
 import { escalationRoutes } from './routes/escalation.ts';
 import { actionLinkRoutes } from './routes/action-links.ts';
 import { StatusPageService } from '../modules/statuspage/index.ts';
@@ -45,11 +46,11 @@ import { createServer } from 'node:http';
 import { Counter } from 'prom-client';
 import { statusPageAdminRoutes } from './routes/status-page-admin.ts';
 import { postmortemRoutes } from './routes/postmortems.ts';
-import { analyticsRoutes } from './routes/analytics.ts';
 import { statusSubscriptionRoutes } from './routes/status-subscriptions.ts';
 import { liveRoutes } from './routes/live.ts';
 import { LiveStream } from './live-stream.ts';
 import { registerConsole } from './console.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 
 export interface AppDeps {
   db: Database;
@@ -155,7 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
         contentType: metrics.registry.contentType,
         body: await (async () => {
           const ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'metrics', actor: systemActor('metrics') };
-          return (await metrics.registry.metrics()) + (await probeMetricsText(ctx, runner)) + (await oncallMetricsText(ctx));
+          return (await metrics.registry.metrics()) + (await probeMetricsText(ctx, runner)) + (await oncallMetricsText(ctx)) + (await backupMetricsText(ctx));
         })(),
       }),
       openapi: () => buildOpenApi(routes, deps.version),
