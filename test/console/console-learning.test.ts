@@ -87,6 +87,16 @@ describe('console: resolution, postmortems, action items, analytics', { skip: SK
     await page.locator('.tl-entry[data-kind="resolution_validation"]').waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/console-resolve-refused.png`, fullPage: false });
 
+    // A rollback, recorded as its own kind of timeline entry with what it changed.
+    const mitigation = page.getByRole('form', { name: 'Workaround or rollback' });
+    await mitigation.getByLabel('A rollback').check();
+    await mitigation.getByLabel('What it did').fill('Rolled the gateway back to the previous release');
+    await mitigation.getByLabel(/^What it changed/).fill('deploy 4471');
+    await mitigation.getByRole('button', { name: 'Record rollback' }).click();
+    await page.getByText('Rollback recorded.').waitFor();
+    await page.locator('.tl-entry[data-kind="rollback"]').waitFor();
+    assert.match(await page.locator('.tl-entry[data-kind="rollback"]').innerText(), /Rolled the gateway back to the previous release/);
+
     // The reason is required, at least 10 characters.
     const anyway = page.getByRole('button', { name: 'Resolve anyway' });
     assert.equal(await anyway.isDisabled(), true);

@@ -11,6 +11,7 @@ import type {
   listIncidentsQuery,
   resolveInput,
   noteInput,
+  mitigationInput,
   roleInput,
   severityInput,
   stakeholderUpdateInput,
@@ -66,6 +67,7 @@ export type LoginInput = z.input<typeof loginInput>;
 export type ChangePasswordInput = z.input<typeof changePasswordInput>;
 export type CreateIncidentInput = z.input<typeof createIncidentInput>;
 export type NoteInput = z.input<typeof noteInput>;
+export type MitigationInput = z.input<typeof mitigationInput>;
 export type SeverityInput = z.input<typeof severityInput>;
 export type RoleInput = z.input<typeof roleInput>;
 export type StakeholderUpdateInput = z.input<typeof stakeholderUpdateInput>;

@@ -56,3 +56,45 @@ export function StakeholderUpdateForm({ incident, onChanged }: { incident: Incid
     </form>
   );
 }
+
+/** A workaround or a rollback: a timeline entry of its own kind, for the postmortem and the analytics. */
+export function MitigationForm({ incident, onChanged }: { incident: IncidentView; onChanged: (view?: IncidentView, entry?: TimelineEntryView) => void }) {
+  const [kind, setKind] = useState<'workaround' | 'rollback'>('workaround');
+  const [body, setBody] = useState('');
+  const [change, setChange] = useState('');
+  const action = useAction();
+  const closed = incident.state === 'closed';
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const text = body.trim();
+    if (!text) return;
+    const input = { kind, body: text, ...(change.trim() ? { change: change.trim() } : {}) };
+    if (await action.run(async () => onChanged(undefined, await api.recordMitigation(incident.ref, input)), kind === 'rollback' ? 'Rollback recorded.' : 'Workaround recorded.')) {
+      setBody('');
+      setChange('');
+    }
+  };
+  return (
+    <form className="card panel" onSubmit={submit} aria-labelledby="mit-h">
+      <h3 id="mit-h">Workaround or rollback</h3>
+      <fieldset disabled={closed}>
+        <legend>What was done</legend>
+        <label className="check">
+          <input type="radio" name="mit-kind" checked={kind === 'workaround'} onChange={() => setKind('workaround')} /> A workaround
+        </label>
+        <label className="check">
+          <input type="radio" name="mit-kind" checked={kind === 'rollback'} onChange={() => setKind('rollback')} /> A rollback
+        </label>
+      </fieldset>
+      <label htmlFor="mit-body">What it did</label>
+      <textarea id="mit-body" rows={2} maxLength={10_000} value={body} onChange={(e) => setBody(e.target.value)} disabled={closed} />
+      <label htmlFor="mit-change">What it changed (optional: a deploy, a commit, a link)</label>
+      <input id="mit-change" maxLength={500} value={change} onChange={(e) => setChange(e.target.value)} disabled={closed} />
+      <button type="submit" disabled={action.busy || closed || !body.trim()}>
+        {action.busy ? 'Recording…' : kind === 'rollback' ? 'Record rollback' : 'Record workaround'}
+      </button>
+      <DoneNote text={action.done} />
+      <ErrorNote error={action.error} />
+    </form>
+  );
+}

@@ -4,7 +4,7 @@ import type { IncidentDetail, IncidentView, TimelineEntryView } from '../api/typ
 import { SeverityBadge, StateBadge } from '../components/Badges.tsx';
 import { ErrorNote } from '../components/Feedback.tsx';
 import { LifecycleActions, RolesPanel, SeverityForm } from '../components/IncidentActions.tsx';
-import { NoteForm, StakeholderUpdateForm } from '../components/IncidentWrite.tsx';
+import { MitigationForm, NoteForm, StakeholderUpdateForm } from '../components/IncidentWrite.tsx';
 import { PostmortemPanel } from '../components/PostmortemPanel.tsx';
 import { StatusPagePanel } from '../components/StatusPagePanel.tsx';
 import { Timeline } from '../components/Timeline.tsx';
@@ -74,6 +74,7 @@ export function IncidentPage({ incidentRef }: { incidentRef: string }) {
             <div className="panels">
               <NoteForm incident={i} onChanged={changed} boxRef={noteBox} />
               <StakeholderUpdateForm incident={i} onChanged={changed} />
+              <MitigationForm incident={i} onChanged={changed} />
               <SeverityForm incident={i} onChanged={changed} />
               <RolesPanel incident={i} onChanged={changed} />
             </div>
