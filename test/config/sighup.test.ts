@@ -54,7 +54,8 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
     });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': it comes after the child's stdout has been read to the end, so the last log lines are in.
+    exit = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
     await waitBriefly('/healthz', async () => {
       if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${stdout}\n${stderr}`);
       try {
