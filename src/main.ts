@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { startTimerLoop } from './modules/timers/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
+import { RunbookRunner } from './modules/runbooks/index.ts';
 import { backupSchedule, ensureBackupTimers, loadMasterKey, storeLocation, type BackupEnv } from './modules/backups/index.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
@@ -104,6 +105,9 @@ export async function startServer(
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.
     const retention = startSignalRetention({ db, clock, config }, logger);
+    // Runbook runs: queued runs executed under a lease; runs of a node that died marked interrupted.
+    const runbooks = new RunbookRunner({ db, config, clock, logger, nodeId, env: settings.env }, { leaseMs: config.current.runbooks.lease });
+    runbooks.start();
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -124,6 +128,7 @@ export async function startServer(
             clearInterval(closeIdle);
             clearTimeout(cutOff);
           }
+          await runbooks.stop();
           await timers.stop();
           await backups.stop();
           await oncall.stop();

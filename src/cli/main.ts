@@ -51,6 +51,16 @@ On call (talk to a running server):
   firebreak oncall override <schedule> --user H --from T --to T --reason R [--replaces H]
   firebreak oncall override cancel <schedule> <override-id>
 
+Runbooks (talk to a running server):
+  firebreak runbook list                         runbooks in the config, with their versions
+  firebreak runbook run <id> [--incident INC-n] [--var name=value …] [--dry-run] [--detach]
+                                                 start a run and follow it step by step (--dry-run: print the plan, run nothing)
+  firebreak runbook status <run-id>              every step with its times, and the run as a picture
+  firebreak runbook approve <run-id> <step> [--comment C]   (someone other than who started the run)
+  firebreak runbook reject <run-id> <step> [--comment C]
+  firebreak runbook resume <run-id>              a failed or interrupted run, from the step it stopped at
+  firebreak runbook cancel <run-id>
+
 Status page (talk to a running server):
   firebreak status [--days N]          the public page: every component's status and its uptime over N days (90) as a picture,
                                        unresolved incidents and maintenance
@@ -106,6 +116,11 @@ const OPTIONS = {
   reason: { type: 'string' },
   replaces: { type: 'string' },
   schedule: { type: 'string' },
+  // runbook commands
+  incident: { type: 'string' },
+  var: { type: 'string', multiple: true },
+  comment: { type: 'string' },
+  detach: { type: 'boolean' },
   // backup commands
   target: { type: 'string' },
   force: { type: 'boolean' },
@@ -155,7 +170,15 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     reassign: { options: [...CLIENT, 'user', 'schedule', 'note'], load: async () => (await import('./commands/incident-reassign.ts')).incidentReassignCommand },
     escalation: { options: CLIENT, load: async () => (await import('./commands/incident-escalation.ts')).incidentEscalationCommand },
   },
-
+  runbook: {
+    list: { options: CLIENT, load: async () => (await import('./commands/runbook-list.ts')).runbookListCommand },
+    run: { options: [...CLIENT, 'incident', 'var', 'dry-run', 'detach'], load: async () => (await import('./commands/runbook-run.ts')).runbookRunCommand },
+    status: { options: CLIENT, load: async () => (await import('./commands/runbook-status.ts')).runbookStatusCommand },
+    approve: { options: [...CLIENT, 'comment'], load: async () => (await import('./commands/runbook-decide.ts')).runbookDecideCommand('approve') },
+    reject: { options: [...CLIENT, 'comment'], load: async () => (await import('./commands/runbook-decide.ts')).runbookDecideCommand('reject') },
+    resume: { options: CLIENT, load: async () => (await import('./commands/runbook-decide.ts')).runbookControlCommand('resume') },
+    cancel: { options: CLIENT, load: async () => (await import('./commands/runbook-decide.ts')).runbookControlCommand('cancel') },
+  },
   postmortem: {
     export: { options: CLIENT, load: async () => (await import('./commands/postmortem-export.ts')).postmortemExportCommand },
   },

@@ -11,6 +11,7 @@ import { isTimeZone } from './time-zone.ts';
 export { isTimeZone };
 import { analyticsSchema, postmortemsSchema, resolutionSchema, type AnalyticsConfig, type PostmortemsConfig, type ResolutionConfig } from './learning-schema.ts';
 import { backupsSchema, finishBackups, type BackupsConfig } from './backup-schema.ts';
+import { finishRunbooks, incidentRulesSchema, runbooksSectionSchema, type IncidentRuleConfig, type RunbooksConfig } from './runbook-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
 const timeZone = z.string().refine(isTimeZone, { error: (iss) => `unknown IANA time zone "${String(iss.input)}"` });
@@ -285,6 +286,8 @@ export const configSchema = z
     postmortems: postmortemsSchema.prefault({}),
     analytics: analyticsSchema.prefault({}),
     backups: backupsSchema,
+    runbooks: runbooksSectionSchema,
+    incident_rules: incidentRulesSchema,
   });
 
 /**
@@ -506,6 +509,8 @@ export interface FirebreakConfig {
   /** time_zone is always set (the organisation's when the file leaves it out). */
   analytics: AnalyticsConfig & { time_zone: string };
   backups: BackupsConfig;
+  runbooks: RunbooksConfig;
+  incident_rules: IncidentRuleConfig[];
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -564,6 +569,8 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     postmortems: raw.postmortems,
     analytics: { ...raw.analytics, time_zone: raw.analytics.time_zone ?? raw.organisation.time_zone },
     backups: finishBackups(raw.backups),
+    runbooks: finishRunbooks(raw.runbooks),
+    incident_rules: raw.incident_rules,
   };
 }
 

@@ -17,6 +17,7 @@ import * as m0010 from './migrations/0010-oncall.ts';
 import * as m0011 from './migrations/0011-status-page.ts';
 import * as m0012 from './migrations/0012-learning.ts';
 import * as m0013 from './migrations/0013-backups.ts';
+import * as m0014 from './migrations/0014-runbooks.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -35,6 +36,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0011-status-page', m0011],
   ['0012-learning', m0012],
   ['0013-backups', m0013],
+  ['0014-runbooks', m0014],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -44,6 +44,9 @@ export interface DB {
   postmortem_revisions: PostmortemRevisionsTable;
   action_items: ActionItemsTable;
   backups: BackupsTable;
+  runbook_runs: RunbookRunsTable;
+  runbook_step_runs: RunbookStepRunsTable;
+  runbook_proposals: RunbookProposalsTable;
   backup_leases: { name: string; owner: string; until: number };
 }
 
@@ -608,4 +611,59 @@ export interface BackupsTable {
   verify_ms: number | null;
   verify_error: string | null;
   deleted_at: number | null;
+}
+
+/** One execution (or dry run) of a runbook: the definition it ran, where it stands, its lease. */
+export interface RunbookRunsTable {
+  id: string;
+  runbook_id: string;
+  version: string;
+  /** JSON text: the definition as it was when the run started. */
+  definition: string;
+  /** queued | running | waiting_approval | succeeded | failed | interrupted | cancelled */
+  status: string;
+  /** run | dry_run | drill */
+  mode: string;
+  incident_id: string | null;
+  /** JSON text, secrets masked. */
+  variables: string;
+  started_by: string;
+  started_by_user: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+  current_step: string | null;
+  rerun_current: Generated<number>;
+  deadline_at: number | null;
+  error: string | null;
+  lease_owner: string | null;
+  lease_until: Generated<number>;
+}
+
+/** One attempt of one step of a run; inputs and outputs are JSON text with secrets masked. */
+export interface RunbookStepRunsTable {
+  id: string;
+  run_id: string;
+  step_path: string;
+  step_type: string;
+  attempt: number;
+  /** running | succeeded | failed | waiting | rejected | interrupted | cancelled */
+  status: string;
+  inputs: string;
+  outputs: string | null;
+  started_at: number;
+  finished_at: number | null;
+  approved_by: string | null;
+  comment: string | null;
+  error: string | null;
+}
+
+/** A runbook an incident rule proposed (or started, run_id) for an incident: once per (rule, incident). */
+export interface RunbookProposalsTable {
+  rule_id: string;
+  incident_id: string;
+  runbook_id: string;
+  at: number;
+  run_id: string | null;
 }

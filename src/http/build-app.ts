@@ -51,6 +51,7 @@ import { liveRoutes } from './routes/live.ts';
 import { LiveStream } from './live-stream.ts';
 import { registerConsole } from './console.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
+import { runbookRoutes } from './routes/runbooks.ts';
 
 export interface AppDeps {
   db: Database;
@@ -179,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...statusPageAdminRoutes(statusPage),
     ...analyticsRoutes(),
     ...postmortemRoutes(statusPage),
+    ...runbookRoutes(),
     ...liveRoutes(live),
   );
   for (const route of routes) register(app, deps, route);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.ts';
 import { dayBar, overall } from '../../src/cli/commands/status-show.ts';
 import { createIncident } from '../../src/modules/incidents/index.ts';
 import { createPublicIncident } from '../../src/modules/statuspage/index.ts';
 import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { runClientCommand } from '../helpers/cli-in-process.ts';
 
 const day = (uptime: number | null) => ({ date: '2026-06-01', uptime, incidents: [] });
 
@@ -31,13 +31,7 @@ describe('firebreak status: the page as a picture', () => {
       await t?.app.close();
       await env?.close();
     });
-    const run = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const token = t.auth.token.authorization.slice('Bearer '.length);
-      const code = await main([...args, '--url', url, '--token', token], { out: (s) => (out += s), err: (s) => (err += s), env: { NO_COLOR: '1', TZ: 'UTC' } });
-      return { code, out, err };
-    };
+    const run = (args: string[]) => runClientCommand(t, url, args);
 
     it('shows the overall status, components with status and uptime bars, and unresolved incidents', async () => {
       await createIncident(env.ctx(env.users.responder.actor), { title: 'internal', severity: 'P1', services: ['checkout'] });

@@ -17,6 +17,8 @@ import { createActionItem, requestPostmortem } from '../../src/modules/postmorte
 import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
+import { startRun } from '../../src/modules/runbooks/index.ts';
+import { newRunner, setRunbooks } from '../runbooks/kit.ts';
 
 /**
  * Every route in the route table × every kind of caller. The matrix is generated from `routes`, so
@@ -147,6 +149,15 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/action-items': () => ({ body: { incident: 'INC-1', title: `Matrix follow-up ${++seq}` } }),
   'GET /api/v1/action-items/:id': async (env) => ({ params: { id: (await matrixActionItem(env)).id } }),
   'PATCH /api/v1/action-items/:id': async (env) => ({ params: { id: (await matrixActionItem(env)).id }, body: { status: 'in_progress' } }),
+  // Runbooks: each caller acts on a run of its own, started by Firebreak (so any person may approve).
+  'GET /api/v1/runbooks': (env) => (matrixRunbooks(env), {}),
+  'GET /api/v1/runbooks/:id': (env) => (matrixRunbooks(env), { params: { id: 'matrix-approval' } }),
+  'POST /api/v1/runbooks/:id/runs': (env) => (matrixRunbooks(env), { params: { id: 'matrix-approval' }, body: { dry_run: true } }),
+  'GET /api/v1/runbook-runs/:id': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'queued') } }),
+  'POST /api/v1/runbook-runs/:id/approve': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'waiting_approval') }, body: { step: 'confirm' } }),
+  'POST /api/v1/runbook-runs/:id/reject': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'waiting_approval') }, body: { step: 'confirm' } }),
+  'POST /api/v1/runbook-runs/:id/resume': async (env) => ({ params: { id: await matrixRun(env, 'matrix-fails', 'failed') } }),
+  'POST /api/v1/runbook-runs/:id/cancel': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'queued') } }),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -162,6 +173,23 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
     });
     return { params: { id: String(id) } };
   },
+};
+const matrixRunbooks = (env: TestEnv) => {
+  if (env.config.current.runbooks.runbooks.some((r) => r.definition.id === 'matrix-approval')) return;
+  setRunbooks(env, [
+    { id: 'matrix-approval', name: 'Matrix approval', steps: [{ id: 'confirm', type: 'approval', message: 'Go?' }] },
+    { id: 'matrix-fails', name: 'Matrix failure', steps: [{ id: 'exit', type: 'command', command: ['node', '-e', 'process.exit(3)'] }] },
+  ]);
+};
+/** A run of its own, brought (by a runner) to the status wanted. */
+const matrixRun = async (env: TestEnv, runbook: string, status: 'queued' | 'waiting_approval' | 'failed') => {
+  matrixRunbooks(env);
+  const { run } = await startRun(env.ctx(), runbook, {});
+  if (status === 'queued') return run.id;
+  const runner = newRunner(env, { nodeId: `matrix-${++seq}` });
+  await runner.tick();
+  await runner.idle();
+  return run.id;
 };
 /** A window far in the future, so it suppresses nothing any test sends. */
 const matrixWindow = (env: TestEnv) =>

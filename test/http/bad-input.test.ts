@@ -46,6 +46,9 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /api/v1/postmortems/:id/publish': { body: 'What happened and what we changed.' },
   'POST /api/v1/action-items': { incident: 'INC-1', title: 'Canary config pushes', owner: 'responder-user', priority: 'high', tracker_url: 'https://tracker.example/PAY-12' },
   'PATCH /api/v1/action-items/:id': { status: 'done' },
+  'POST /api/v1/runbooks/:id/runs': { incident: 'INC-1', variables: { region: 'us-east-1' }, dry_run: true },
+  'POST /api/v1/runbook-runs/:id/approve': { step: 'confirm', comment: 'go ahead' },
+  'POST /api/v1/runbook-runs/:id/reject': { step: 'confirm', comment: 'not now' },
 };
 const PARAMS: Record<string, string> = { ref: 'INC-1', handle: 'viewer-user', id: 'api' };
 const key = (r: Pick<RouteDef, 'method' | 'url'>) => `${r.method} ${r.url}`;

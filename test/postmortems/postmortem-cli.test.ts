@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.ts';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { requestPostmortem, updatePostmortem } from '../../src/modules/postmortems/index.ts';
 import { createTestApp, createTestEnv, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { plainResolution } from './postmortem-kit.ts';
+import { runClientCommand } from '../helpers/cli-in-process.ts';
 
 describe('firebreak postmortem export (sqlite, against a running server)', () => {
   let env: TestEnv;
@@ -22,13 +22,7 @@ describe('firebreak postmortem export (sqlite, against a running server)', () =>
     await t?.app.close();
     await env?.close();
   });
-  const run = async (args: string[]) => {
-    let out = '';
-    let err = '';
-    const token = t.auth.token.authorization.slice('Bearer '.length);
-    const code = await main([...args, '--url', url, '--token', token], { out: (s) => (out += s), err: (s) => (err += s), env: { NO_COLOR: '1', TZ: 'UTC' } });
-    return { code, out, err };
-  };
+  const run = (args: string[]) => runClientCommand(t, url, args);
 
   it('prints the Markdown the API exports, or the JSON with --json; no postmortem is an error', async () => {
     const responder = env.ctx(env.users.responder.actor);
