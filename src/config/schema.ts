@@ -9,6 +9,7 @@ import { oncallSchemaFields, type ChannelConfig, type EscalationPolicyConfig, ty
 import { statusPageSchema, STATUS_PAGE_DEFAULTS, type StatusPageConfig } from './statuspage-schema.ts';
 import { isTimeZone } from './time-zone.ts';
 export { isTimeZone };
+import { finishRecovery, recoverySchema, serviceRecoverySchema, type RecoveryConfig } from './recovery-schema.ts';
 import { analyticsSchema, postmortemsSchema, resolutionSchema, type AnalyticsConfig, type PostmortemsConfig, type ResolutionConfig } from './learning-schema.ts';
 import { backupsSchema, finishBackups, type BackupsConfig } from './backup-schema.ts';
 import { finishRunbooks, incidentRulesSchema, runbooksSectionSchema, type IncidentRuleConfig, type RunbooksConfig } from './runbook-schema.ts';
@@ -29,6 +30,8 @@ const serviceSchema = z.strictObject({
   availability_target: z.number().min(0).max(100).optional(),
   /** Who is paged for its incidents; absent: the policy with id `default`, if declared. */
   escalation_policy: slug.optional(),
+  /** Its recovery objectives where they differ from its tier's RTO and its data class's RPO. */
+  recovery: serviceRecoverySchema.optional(),
 });
 
 /** The plan's availability targets per tier (99.99% for production-critical services). */
@@ -285,6 +288,7 @@ export const configSchema = z
     resolution: resolutionSchema.prefault({}),
     postmortems: postmortemsSchema.prefault({}),
     analytics: analyticsSchema.prefault({}),
+    recovery: recoverySchema.prefault({}),
     backups: backupsSchema,
     runbooks: runbooksSectionSchema,
     incident_rules: incidentRulesSchema,
@@ -508,6 +512,8 @@ export interface FirebreakConfig {
   postmortems: PostmortemsConfig;
   /** time_zone is always set (the organisation's when the file leaves it out). */
   analytics: AnalyticsConfig & { time_zone: string };
+  /** The organisation's recovery objectives (the plan's where not overridden), in milliseconds. */
+  recovery: RecoveryConfig;
   backups: BackupsConfig;
   runbooks: RunbooksConfig;
   incident_rules: IncidentRuleConfig[];
@@ -568,6 +574,7 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     resolution: raw.resolution,
     postmortems: raw.postmortems,
     analytics: { ...raw.analytics, time_zone: raw.analytics.time_zone ?? raw.organisation.time_zone },
+    recovery: finishRecovery(raw.recovery),
     backups: finishBackups(raw.backups),
     runbooks: finishRunbooks(raw.runbooks),
     incident_rules: raw.incident_rules,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requireRole } from '../../modules/context.ts';
+import { listObjectives } from '../../modules/recovery/index.ts';
 import { getService, listServices } from '../../modules/services/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
@@ -21,6 +22,16 @@ export function serviceRoutes(): RouteDef[] {
       summary: 'One service',
       params: z.object({ id: z.string().max(63) }),
       handler: ({ ctx, params }) => getService(ctx, params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/recovery/objectives',
+      access: 'viewer',
+      tag: 'services',
+      summary: "Each service's recovery objectives (RTO, RPO in seconds) and where they come from: the service, its tier or its data class",
+      handler: async ({ ctx }) => ({
+        data: listObjectives(ctx).map(({ rto_ms, rpo_ms, ...o }) => ({ ...o, rto_seconds: Math.round(rto_ms / 1000), rpo_seconds: Math.round(rpo_ms / 1000) })),
+      }),
     }),
     defineRoute({
       method: 'GET',

@@ -1,0 +1,1 @@
+export { serviceObjectives, listObjectives, type ServiceObjectives } from './objectives.ts';
