@@ -21,6 +21,7 @@ import { startTimerLoop } from './modules/timers/index.ts';
 import { startSignalRetention } from './modules/signals/index.ts';
 import { systemActor } from './modules/context.ts';
 import { RunbookRunner } from './modules/runbooks/index.ts';
+import { drillTimerHandlers, ensureDrillTimers, startDrillLoop } from './modules/drills/index.ts';
 import { backupSchedule, ensureBackupTimers, loadMasterKey, storeLocation, type BackupEnv } from './modules/backups/index.ts';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
@@ -100,7 +101,7 @@ export async function startServer(
     // and maintenance moves, and postmortem and action-item reminders run on timers in the database.
     const timers = startTimerLoop(
       { db, clock, config, requestId: 'timers', actor: systemActor('firebreak') },
-      { ...incidentTimerHandlers(engine), ...backups.handlers },
+      { ...incidentTimerHandlers(engine), ...backups.handlers, ...drillTimerHandlers() },
       { logger, intervalMs: 200, concurrency: 32, onFired: () => dispatcher.poke() },
     );
     // Raw signals are kept for ingest.signal_retention; what they made (alerts, incidents) stays.
@@ -108,6 +109,11 @@ export async function startServer(
     // Runbook runs: queued runs executed under a lease; runs of a node that died marked interrupted.
     const runbooks = new RunbookRunner({ db, config, clock, logger, nodeId, env: settings.env }, { leaseMs: config.current.runbooks.lease });
     runbooks.start();
+    // Drills: scheduled ones on durable timers; finished drill runs measured and reported.
+    const drillCtx = { db, clock, config, requestId: 'drills', actor: systemActor('firebreak') };
+    await ensureDrillTimers(drillCtx);
+    config.onChange(() => void ensureDrillTimers(drillCtx).catch((err) => logger.error({ err }, 'could not schedule the drills')));
+    const drills = startDrillLoop(drillCtx, logger);
     let closing: Promise<void> | null = null;
     return {
       app,
@@ -129,6 +135,7 @@ export async function startServer(
             clearTimeout(cutOff);
           }
           await runbooks.stop();
+          await drills.stop();
           await timers.stop();
           await backups.stop();
           await oncall.stop();

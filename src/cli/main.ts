@@ -61,6 +61,11 @@ Runbooks (talk to a running server):
   firebreak runbook resume <run-id>              a failed or interrupted run, from the step it stopped at
   firebreak runbook cancel <run-id>
 
+Drills (talk to a running server):
+  firebreak drill list                           drills in the config, with their last result
+  firebreak drill run <id>                       start a drill, follow its steps and cleanup, print the report (RTO, RPO, verdict)
+  firebreak drill history [--service X] [--drill D] [--limit N]   drill runs, newest first, and the RTO trend as a picture
+
 Status page (talk to a running server):
   firebreak status [--days N]          the public page: every component's status and its uptime over N days (90) as a picture,
                                        unresolved incidents and maintenance
@@ -121,6 +126,8 @@ const OPTIONS = {
   var: { type: 'string', multiple: true },
   comment: { type: 'string' },
   detach: { type: 'boolean' },
+  // drill commands
+  drill: { type: 'string' },
   // backup commands
   target: { type: 'string' },
   force: { type: 'boolean' },
@@ -178,6 +185,11 @@ const SUBCOMMANDS: Record<string, Record<string, { options: OptionName[]; load: 
     reject: { options: [...CLIENT, 'comment'], load: async () => (await import('./commands/runbook-decide.ts')).runbookDecideCommand('reject') },
     resume: { options: CLIENT, load: async () => (await import('./commands/runbook-decide.ts')).runbookControlCommand('resume') },
     cancel: { options: CLIENT, load: async () => (await import('./commands/runbook-decide.ts')).runbookControlCommand('cancel') },
+  },
+  drill: {
+    list: { options: CLIENT, load: async () => (await import('./commands/drill-list.ts')).drillListCommand },
+    run: { options: CLIENT, load: async () => (await import('./commands/drill-run.ts')).drillRunCommand },
+    history: { options: [...CLIENT, 'service', 'drill', 'limit'], load: async () => (await import('./commands/drill-history.ts')).drillHistoryCommand },
   },
   postmortem: {
     export: { options: CLIENT, load: async () => (await import('./commands/postmortem-export.ts')).postmortemExportCommand },

@@ -5,6 +5,7 @@ import { Document, LineCounter, isCollection, isMap, isNode, isScalar, parseDocu
 import { crossCheckMonitors } from './monitors-schema.ts';
 import { crossCheckOncall } from './oncall-schema.ts';
 import { crossCheckStatusPage } from './statuspage-schema.ts';
+import { crossCheckDrills } from './drill-schema.ts';
 import { crossCheckIncidentRules, crossCheckRunbook, describeRunbookIssue, runbookSchema, runbookVersion, type RunbookConfig } from './runbook-schema.ts';
 import { configSchema, crossCheckClassification, crossCheckIntegrations, crossCheckServices, finishConfig, isTimeZone, type FirebreakConfig } from './schema.ts';
 
@@ -141,6 +142,7 @@ function addRunbookFiles(config: FirebreakConfig, patterns: string[], baseDir: s
   }
   const rules = crossCheckIncidentRules(config.incident_rules, { runbooks: new Map(config.runbooks.runbooks.map((r) => [r.definition.id, r.definition])), monitors: known.monitors, services: new Set(config.services.map((x) => x.id)) });
   for (const issue of rules) issues.push({ path: formatPath(issue.path), message: issue.message });
+  for (const issue of crossCheckDrills(config.drills, { runbooks: new Map(config.runbooks.runbooks.map((r) => [r.definition.id, r.definition])), services: new Set(config.services.map((x) => x.id)), connections: known.connections })) issues.push({ path: formatPath(issue.path), message: issue.message });
   return issues;
 }
 

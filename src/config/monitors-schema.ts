@@ -3,6 +3,7 @@ import { parseDuration } from '../lib/duration.ts';
 import { parseJsonAssertion, type JsonAssertion } from '../lib/json-assertion.ts';
 import { cronError } from '../lib/cron.ts';
 import { findCycle } from '../lib/graph.ts';
+import { parsePath } from '../lib/json-path.ts';
 import { SEVERITIES } from './defaults.ts';
 import { duration, slug } from './primitives.ts';
 
@@ -146,16 +147,77 @@ const heartbeatMonitor = z.strictObject({
   time_zone: z.string().default('UTC'),
   /** How late a ping may be before the heartbeat is down. */
   grace: duration.default(60 * 60_000),
+  /**
+   * The job is a backup (or other copy) of the service's data: its pings' restorable points (or,
+   * without one, the run's start) count toward the service's RPO exposure.
+   */
+  recovery_point: z.boolean().default(false),
 });
 
-export const monitorSchema = z.discriminatedUnion('type', [httpMonitor, tcpMonitor, dnsMonitor, tlsMonitor, heartbeatMonitor]);
+const jsonPath = z.string().transform((text, ctx) => {
+  try {
+    return { text, path: parsePath(text.replace(/^\$\.?/, '')) };
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `invalid JSON path: ${(e as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+/** A backup tool's status is read every 15 minutes, with up to a minute to answer, unless set. */
+export const BACKUP_STATUS_DEFAULT_INTERVAL = 15 * 60_000;
+const BACKUP_STATUS_DEFAULT_TIMEOUT = 60_000;
+/** Output formats a backup_status command may print. */
+export const BACKUP_STATUS_FORMATS = ['restic', 'pgbackrest', 'json'] as const;
+const backupStatusMonitor = z.strictObject({
+  ...common,
+  ...probed,
+  interval: duration.default(BACKUP_STATUS_DEFAULT_INTERVAL),
+  type: z.literal('backup_status'),
+  /** Program and arguments, run without a shell: `[restic, snapshots, --json, --latest, "1"]`. */
+  command: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string().max(8192)).default({}),
+  cwd: z.string().min(1).max(1024).optional(),
+  /** restic (`snapshots --json`), pgbackrest (`info --output=json`) or json (with `json_path`). */
+  format: z.enum(BACKUP_STATUS_FORMATS),
+  /** pgBackRest: only this stanza (all stanzas' newest backup otherwise). */
+  stanza: z.string().min(1).max(200).optional(),
+  /** json: where the restorable point is (ISO 8601 or epoch seconds), e.g. `last.finished_at`. */
+  json_path: jsonPath.optional(),
+  /** json: where the size in bytes is, if anywhere. */
+  size_path: jsonPath.optional(),
+  /** Counts toward the service's RPO exposure (the point of this check). */
+  recovery_point: z.boolean().default(true),
+});
+
+const replicationLagMonitor = z.strictObject({
+  ...common,
+  ...probed,
+  type: z.literal('replication_lag'),
+  /** `postgres://…` (runs `query`) or `http(s)://…` (reads a number, at `json_path` when given). */
+  url: z.url({ protocol: /^(postgres|postgresql|https?)$/ }).max(2048),
+  /** PostgreSQL: a query whose first column of the first row is the lag. */
+  query: z.string().min(1).max(4096).optional(),
+  json_path: jsonPath.optional(),
+  /** The unit of the number the query or endpoint returns. */
+  unit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+  /** Lag above this is degraded; without it, 80% of the service's RPO. */
+  degraded_after: duration.optional(),
+  /** Lag above this is down; without it, the service's RPO. */
+  down_after: duration.optional(),
+  /** Counts toward the service's RPO exposure: the replica's data is that far behind. */
+  recovery_point: z.boolean().default(true),
+});
+
+export const monitorSchema = z.discriminatedUnion('type', [httpMonitor, tcpMonitor, dnsMonitor, tlsMonitor, heartbeatMonitor, backupStatusMonitor, replicationLagMonitor]);
 export type RawMonitorConfig = z.output<typeof monitorSchema>;
 export type HttpMonitorConfig = z.output<typeof httpMonitor> & ProbeTiming;
 export type TcpMonitorConfig = z.output<typeof tcpMonitor> & ProbeTiming;
 export type DnsMonitorConfig = z.output<typeof dnsMonitor> & ProbeTiming;
 export type TlsMonitorConfig = z.output<typeof tlsMonitor> & ProbeTiming;
 export type HeartbeatMonitorConfig = z.output<typeof heartbeatMonitor> & { name: string };
-export type ProbeMonitorConfig = HttpMonitorConfig | TcpMonitorConfig | DnsMonitorConfig | TlsMonitorConfig;
+export type BackupStatusMonitorConfig = z.output<typeof backupStatusMonitor> & ProbeTiming;
+export type ReplicationLagMonitorConfig = z.output<typeof replicationLagMonitor> & ProbeTiming;
+export type ProbeMonitorConfig = HttpMonitorConfig | TcpMonitorConfig | DnsMonitorConfig | TlsMonitorConfig | BackupStatusMonitorConfig | ReplicationLagMonitorConfig;
 export type MonitorConfig = ProbeMonitorConfig | HeartbeatMonitorConfig;
 export type MonitorType = MonitorConfig['type'];
 interface ProbeTiming {
@@ -189,7 +251,8 @@ export const MONITORING_DEFAULTS: MonitoringConfig = monitoringSchema.parse({});
 export function finishMonitor(m: RawMonitorConfig): MonitorConfig {
   const name = m.name ?? m.id;
   if (m.type === 'heartbeat') return { ...m, name };
-  return { ...m, name, timeout: m.timeout ?? Math.min(MONITOR_DEFAULT_TIMEOUT, Math.floor(m.interval * 0.8)) };
+  const fallback = m.type === 'backup_status' ? BACKUP_STATUS_DEFAULT_TIMEOUT : MONITOR_DEFAULT_TIMEOUT;
+  return { ...m, name, timeout: m.timeout ?? Math.min(fallback, Math.floor(m.interval * 0.8)) };
 }
 
 /** Ids, services, dependencies, keys, timeouts and schedules that only make sense together. */
@@ -245,11 +308,25 @@ export function crossCheckMonitors(raw: unknown, isTimeZone: (tz: string) => boo
       if (typeof mon.period === 'string' && (parseDuration(mon.period) ?? 1) < 1000) issues.push({ path: at('period'), message: 'must be at least 1s' });
       return;
     }
-    const interval = typeof mon.interval === 'string' ? parseDuration(mon.interval) : MONITOR_DEFAULT_INTERVAL;
+    const interval = typeof mon.interval === 'string' ? parseDuration(mon.interval) : mon.type === 'backup_status' ? BACKUP_STATUS_DEFAULT_INTERVAL : MONITOR_DEFAULT_INTERVAL;
     const timeout = typeof mon.timeout === 'string' ? parseDuration(mon.timeout) : null;
     if (interval !== null && interval < MONITOR_MIN_INTERVAL) issues.push({ path: at('interval'), message: 'must be at least 1s' });
-    if (interval !== null && timeout !== null && timeout >= interval) issues.push({ path: at('timeout'), message: `must be below the interval (${mon.interval ?? '30s'})` });
+    if (interval !== null && timeout !== null && timeout >= interval) issues.push({ path: at('timeout'), message: `must be below the interval (${mon.interval ?? (mon.type === 'backup_status' ? '15m' : '30s')})` });
     if (timeout !== null && timeout < 100) issues.push({ path: at('timeout'), message: 'must be at least 100ms' });
+    if (mon.type === 'backup_status') {
+      if (mon.format === 'json' && mon.json_path === undefined) issues.push({ path: at('json_path'), message: 'format "json" needs json_path (where the restorable point is)' });
+      if (mon.format !== 'json' && (mon.json_path !== undefined || mon.size_path !== undefined)) issues.push({ path: at(mon.json_path !== undefined ? 'json_path' : 'size_path'), message: 'only for format "json"' });
+      if (mon.format !== 'pgbackrest' && mon.stanza !== undefined) issues.push({ path: at('stanza'), message: 'only for format "pgbackrest"' });
+    }
+    if (mon.type === 'replication_lag' && typeof mon.url === 'string') {
+      const sqlUrl = /^postgres(ql)?:/i.test(mon.url);
+      if (sqlUrl && mon.query === undefined) issues.push({ path: at('query'), message: 'a postgres:// url needs query (its first column is the lag)' });
+      if (!sqlUrl && mon.query !== undefined) issues.push({ path: at('query'), message: 'only for a postgres:// url' });
+      if (sqlUrl && mon.json_path !== undefined) issues.push({ path: at('json_path'), message: 'only for an http(s):// url' });
+      const d = typeof mon.degraded_after === 'string' ? parseDuration(mon.degraded_after) : null;
+      const x = typeof mon.down_after === 'string' ? parseDuration(mon.down_after) : null;
+      if (d !== null && x !== null && d > x) issues.push({ path: at('degraded_after'), message: 'must not be more than down_after' });
+    }
     if (mon.type === 'tls' && typeof mon.warn_days === 'number' && typeof mon.critical_days === 'number' && mon.critical_days > mon.warn_days) {
       issues.push({ path: at('critical_days'), message: 'must not be more than warn_days' });
     }

@@ -12,6 +12,7 @@ export { isTimeZone };
 import { finishRecovery, recoverySchema, serviceRecoverySchema, type RecoveryConfig } from './recovery-schema.ts';
 import { analyticsSchema, postmortemsSchema, resolutionSchema, type AnalyticsConfig, type PostmortemsConfig, type ResolutionConfig } from './learning-schema.ts';
 import { backupsSchema, finishBackups, type BackupsConfig } from './backup-schema.ts';
+import { drillsSectionSchema, finishDrills, type DrillsConfig } from './drill-schema.ts';
 import { finishRunbooks, incidentRulesSchema, runbooksSectionSchema, type IncidentRuleConfig, type RunbooksConfig } from './runbook-schema.ts';
 import { DEFAULT_SEVERITIES, SERVICE_TIERS, SEVERITIES, type Severity } from './defaults.ts';
 
@@ -292,6 +293,7 @@ export const configSchema = z
     backups: backupsSchema,
     runbooks: runbooksSectionSchema,
     incident_rules: incidentRulesSchema,
+    drills: drillsSectionSchema,
   });
 
 /**
@@ -517,6 +519,7 @@ export interface FirebreakConfig {
   backups: BackupsConfig;
   runbooks: RunbooksConfig;
   incident_rules: IncidentRuleConfig[];
+  drills: DrillsConfig;
 }
 
 export type ReportsConfig = RawConfig['reports'];
@@ -578,6 +581,7 @@ export function finishConfig(raw: RawConfig): FirebreakConfig {
     backups: finishBackups(raw.backups),
     runbooks: finishRunbooks(raw.runbooks),
     incident_rules: raw.incident_rules,
+    drills: finishDrills(raw.drills),
   };
 }
 

@@ -18,6 +18,8 @@ import * as m0011 from './migrations/0011-status-page.ts';
 import * as m0012 from './migrations/0012-learning.ts';
 import * as m0013 from './migrations/0013-backups.ts';
 import * as m0014 from './migrations/0014-runbooks.ts';
+import * as m0015 from './migrations/0015-drills.ts';
+import * as m0016 from './migrations/0016-recovery-points.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -37,6 +39,8 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0012-learning', m0012],
   ['0013-backups', m0013],
   ['0014-runbooks', m0014],
+  ['0015-drills', m0015],
+  ['0016-recovery-points', m0016],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -26,6 +26,8 @@ export interface DB {
   monitor_rollup_marks: { size: number; through: number };
   monitor_changes: MonitorChangesTable;
   heartbeat_pings: HeartbeatPingsTable;
+  recovery_points: RecoveryPointsTable;
+  rpo_state: RpoStateTable;
   monitor_nodes: { node_id: string; seen_until: number };
   schedule_overrides: ScheduleOverridesTable;
   escalations: EscalationsTable;
@@ -47,6 +49,7 @@ export interface DB {
   runbook_runs: RunbookRunsTable;
   runbook_step_runs: RunbookStepRunsTable;
   runbook_proposals: RunbookProposalsTable;
+  drill_runs: DrillRunsTable;
   backup_leases: { name: string; owner: string; until: number };
 }
 
@@ -666,4 +669,46 @@ export interface RunbookProposalsTable {
   runbook_id: string;
   at: number;
   run_id: string | null;
+}
+
+/** The newest restorable point a monitor reported for its service's data. */
+export interface RecoveryPointsTable {
+  monitor_id: string;
+  service: string;
+  source: 'heartbeat' | 'command' | 'replication';
+  restorable_at: number;
+  size_bytes: number | null;
+  observed_at: number;
+  detail: string | null;
+}
+
+/** The RPO status a service was last alerted on. */
+export interface RpoStateTable {
+  service: string;
+  status: 'ok' | 'warning' | 'breached';
+  changed_at: number;
+}
+
+/** One execution of a drill: its runbook run (mode drill), measurements against the objectives, and report. */
+export interface DrillRunsTable {
+  id: string;
+  drill_id: string;
+  run_id: string;
+  service_id: string;
+  /** running | passed | failed */
+  status: string;
+  /** on_demand | scheduled */
+  trigger: string;
+  started_at: number;
+  finished_at: number | null;
+  rto_ms: number | null;
+  rpo_ms: number | null;
+  rto_objective_ms: number;
+  rpo_objective_ms: number;
+  passed: number | null;
+  /** JSON text. */
+  report: string | null;
+  /** JSON text: action item ids. */
+  action_items: string;
+  started_by: string;
 }

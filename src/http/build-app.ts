@@ -37,6 +37,8 @@ import { userRoutes } from './routes/users.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { oncallMetricsText } from '../modules/oncall/index.ts';
 import { backupMetricsText } from '../modules/backups/index.ts';
+import { rpoMetricsText } from '../modules/recovery/index.ts';
+import { recoveryRoutes } from './routes/recovery.ts';
 import { escalationRoutes } from './routes/escalation.ts';
 import { actionLinkRoutes } from './routes/action-links.ts';
 import { StatusPageService } from '../modules/statuspage/index.ts';
@@ -52,6 +54,7 @@ import { LiveStream } from './live-stream.ts';
 import { registerConsole } from './console.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
+import { drillRoutes } from './routes/drills.ts';
 
 export interface AppDeps {
   db: Database;
@@ -157,7 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
         contentType: metrics.registry.contentType,
         body: await (async () => {
           const ctx = { db: deps.db, config: deps.config, clock: deps.clock, requestId: 'metrics', actor: systemActor('metrics') };
-          return (await metrics.registry.metrics()) + (await probeMetricsText(ctx, runner)) + (await oncallMetricsText(ctx)) + (await backupMetricsText(ctx));
+          return (await metrics.registry.metrics()) + (await probeMetricsText(ctx, runner)) + (await oncallMetricsText(ctx)) + (await backupMetricsText(ctx)) + (await rpoMetricsText(ctx));
         })(),
       }),
       openapi: () => buildOpenApi(routes, deps.version),
@@ -165,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...authRoutes(deps, createLoginLimiters()),
     ...userRoutes(),
     ...serviceRoutes(),
+    ...recoveryRoutes(),
     ...incidentRoutes(runner),
     ...alertmanagerRoutes(intake),
     ...grafanaRoutes(intake),
@@ -181,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...analyticsRoutes(),
     ...postmortemRoutes(statusPage),
     ...runbookRoutes(),
+    ...drillRoutes(),
     ...liveRoutes(live),
   );
   for (const route of routes) register(app, deps, route);

@@ -18,6 +18,9 @@ import { DIALECTS } from '../helpers/dialects.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { fillUrl, mintSessionCookie, paramNames } from './support.ts';
 import { startRun } from '../../src/modules/runbooks/index.ts';
+import { startDrill } from '../../src/modules/drills/index.ts';
+import { drillsSectionSchema, finishDrills } from '../../src/config/drill-schema.ts';
+import { runbookSchema, runbookVersion } from '../../src/config/runbook-schema.ts';
 import { newRunner, setRunbooks } from '../runbooks/kit.ts';
 
 /**
@@ -158,6 +161,12 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/runbook-runs/:id/reject': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'waiting_approval') }, body: { step: 'confirm' } }),
   'POST /api/v1/runbook-runs/:id/resume': async (env) => ({ params: { id: await matrixRun(env, 'matrix-fails', 'failed') } }),
   'POST /api/v1/runbook-runs/:id/cancel': async (env) => ({ params: { id: await matrixRun(env, 'matrix-approval', 'queued') } }),
+  // Drills: a harmless drill of its own (a command and its cleanup); each start queues one run.
+  'GET /api/v1/drills': (env) => (matrixDrills(env), {}),
+  'GET /api/v1/drills/kpis': (env) => (matrixDrills(env), {}),
+  'POST /api/v1/drills/:id/runs': (env) => (matrixDrills(env), { params: { id: 'matrix-drill' } }),
+  'GET /api/v1/drill-runs': (env) => (matrixDrills(env), {}),
+  'GET /api/v1/drill-runs/:id': async (env) => (matrixDrills(env), { params: { id: (await startDrill(env.ctx(env.users.admin.actor), 'matrix-drill')).id } }),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -180,6 +189,17 @@ const matrixRunbooks = (env: TestEnv) => {
     { id: 'matrix-approval', name: 'Matrix approval', steps: [{ id: 'confirm', type: 'approval', message: 'Go?' }] },
     { id: 'matrix-fails', name: 'Matrix failure', steps: [{ id: 'exit', type: 'command', command: ['node', '-e', 'process.exit(3)'] }] },
   ]);
+};
+const matrixDrills = (env: TestEnv) => {
+  matrixRunbooks(env);
+  const cfg = env.config.current;
+  if (cfg.drills.definitions.some((d) => d.id === 'matrix-drill')) return;
+  const definition = runbookSchema.parse({ id: 'matrix-drilled', name: 'Matrix drilled', steps: [{ id: 'noop', type: 'command', command: ['node', '-e', ''] }] });
+  env.config.current = {
+    ...cfg,
+    runbooks: { ...cfg.runbooks, runbooks: [...cfg.runbooks.runbooks, { definition, version: runbookVersion(definition), source: null }] },
+    drills: finishDrills(drillsSectionSchema.parse({ targets: [{ id: 'matrix-target' }], definitions: [{ id: 'matrix-drill', runbook: 'matrix-drilled', service: 'database', target: 'matrix-target', recovered_step: 'noop', cleanup: [{ id: 'tidy', type: 'command', command: ['node', '-e', ''] }] }] })),
+  };
 };
 /** A run of its own, brought (by a runner) to the status wanted. */
 const matrixRun = async (env: TestEnv, runbook: string, status: 'queued' | 'waiting_approval' | 'failed') => {

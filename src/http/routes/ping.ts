@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../lib/errors.ts';
-import { recordPing, PING_BODY_MAX, PingRateLimits, type PingKind } from '../../modules/monitors/index.ts';
+import { recordPing, PING_BODY_MAX, PingRateLimits, type PingInput, type PingKind, type PingOutcome } from '../../modules/monitors/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /** A Map, not an object: a path segment such as `__proto__` must never find anything. */
@@ -33,8 +33,8 @@ export function pingRoutes(): RouteDef[] {
         params: z.object({ key: keyParam }),
         query: ridQuery,
         handler: async ({ ctx, params, query, req, reply }) => {
-          await recordPing(ctx, params.key, pingInput(req, 'success', query.rid), limits);
-          return ok(reply);
+          const outcome = await recordPing(ctx, params.key, pingInput(req, 'success', query), limits);
+          return ok(reply, outcome, req);
         },
       }),
       defineRoute({
@@ -50,8 +50,8 @@ export function pingRoutes(): RouteDef[] {
           const kind = ACTIONS.get(params.action);
           const exit = /^\d{1,3}$/.test(params.action) && Number(params.action) <= 255 ? Number(params.action) : undefined;
           if (!kind && exit === undefined) throw new DomainError('NOT_FOUND', 'no such ping action (use start, fail, log or an exit code 0–255)');
-          await recordPing(ctx, params.key, { ...pingInput(req, kind ?? 'success', query.rid), ...(exit !== undefined ? { exitCode: exit } : {}) }, limits);
-          return ok(reply);
+          const outcome = await recordPing(ctx, params.key, { ...pingInput(req, kind ?? 'success', query), ...(exit !== undefined ? { exitCode: exit } : {}) }, limits);
+          return ok(reply, outcome, req);
         },
       }),
     );
@@ -59,13 +59,42 @@ export function pingRoutes(): RouteDef[] {
   return routes;
 }
 
-function pingInput(req: { method: string; ip: string; headers: Record<string, string | string[] | undefined>; body?: unknown }, kind: PingKind, rid: string | undefined) {
+function pingInput(req: { method: string; ip: string; headers: Record<string, string | string[] | undefined>; body?: unknown }, kind: PingKind, query: { rid?: string } & Record<string, unknown>): PingInput {
   const body = typeof req.body === 'string' ? req.body : req.body === undefined || req.body === null ? undefined : JSON.stringify(req.body);
   const ua = req.headers['user-agent'];
-  return { kind, method: req.method, remoteAddr: req.ip, userAgent: typeof ua === 'string' ? ua : undefined, body: body === '' ? undefined : body, ...(rid ? { rid } : {}) };
+  const recovery = recoveryFields(query, req.body);
+  return { kind, method: req.method, remoteAddr: req.ip, userAgent: typeof ua === 'string' ? ua : undefined, body: body === '' ? undefined : body, ...(query.rid ? { rid: query.rid } : {}), ...(recovery ? { recovery } : {}) };
 }
 
-function ok(reply: { type(t: string): unknown }) {
+/**
+ * A backup's restorable point and size: `?restorable_at=…&size_bytes=…`, or the same fields in a
+ * JSON object body (sent as JSON or as text). A body that is not such an object is only a log.
+ */
+function recoveryFields(query: Record<string, unknown>, rawBody: unknown): PingInput['recovery'] | undefined {
+  let body: unknown = rawBody;
+  if (typeof rawBody === 'string' && rawBody.trimStart().startsWith('{')) {
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+  }
+  const fromBody = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const pick = (name: string): unknown => {
+    const q = query[name];
+    if (q !== undefined) return Array.isArray(q) ? q[q.length - 1] : q;
+    return Object.hasOwn(fromBody, name) ? fromBody[name] : undefined;
+  };
+  const restorable_at = pick('restorable_at');
+  const size_bytes = pick('size_bytes');
+  if (restorable_at === undefined && size_bytes === undefined) return undefined;
+  return { ...(restorable_at !== undefined ? { restorable_at } : {}), ...(size_bytes !== undefined ? { size_bytes } : {}) };
+}
+
+/** "OK", with a line per restorable point or size that was refused (the ping itself counted). */
+function ok(reply: { type(t: string): unknown }, outcome: PingOutcome, req: { log: { warn(obj: object, msg: string): void } }) {
   reply.type('text/plain; charset=utf-8');
-  return 'OK';
+  if (!outcome.recovery_problems?.length) return 'OK';
+  req.log.warn({ monitor_id: outcome.monitor_id, problems: outcome.recovery_problems }, 'heartbeat ping: recovery point refused');
+  return `OK\n${outcome.recovery_problems.join('\n')}\n`;
 }

@@ -31,6 +31,8 @@ export class ConnectivityGuard {
     let total = 0;
     let canaryDown: string | null = null;
     for (const m of monitors) {
+      // A backup tool's status command failing says nothing about this node's network (unless it is a canary).
+      if (m.type === 'backup_status' && !m.canary) continue;
       const r = this.latest.get(m.id);
       if (!r || now - r.at > 2 * m.interval + m.timeout) continue;
       total++;

@@ -6,6 +6,8 @@ import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Ctx } from '../context.ts';
+import { recordRecoveryPoint } from '../recovery/rpo-store.ts';
+import { parseRestorableAt, parseSizeBytes } from '../recovery/rpo-values.ts';
 import { reconcileSignal } from './monitor-signals.ts';
 import { failingParent } from './record-results.ts';
 import { chunks, ensureStateRows, insertChange, stateRows, updateState, type MonitorStateRow } from './repository.ts';
@@ -28,6 +30,8 @@ export interface PingInput {
   remoteAddr?: string;
   userAgent?: string;
   body?: string;
+  /** A backup's restorable point and size, as sent (query parameters or a JSON body); checked here. */
+  recovery?: { restorable_at?: unknown; size_bytes?: unknown };
 }
 
 const byKey = new WeakMap<FirebreakConfig, Map<string, HeartbeatMonitorConfig>>();
@@ -66,6 +70,10 @@ export interface PingOutcome {
   duration_ms: number | null;
   /** False when over the rate limit (the ping was not kept, its state change was). */
   kept: boolean;
+  /** The restorable point recorded with this ping, ms since the epoch, if any. */
+  restorable_at?: number;
+  /** Why a restorable point or size sent with the ping was not used (the ping itself counts). */
+  recovery_problems?: string[];
 }
 
 /**
@@ -118,10 +126,53 @@ export async function recordPing(ctx: Ctx, key: string, input: PingInput, limits
         })
         .execute();
     }
-    return { monitor_id: monitor.id, status: next.status as MonitorStatus, duration_ms: duration, kept: allowed };
+    const point = recoveryPoint(monitor, kind, input.recovery, now, duration);
+    if (point.restorableAt !== undefined) {
+      await recordRecoveryPoint(tx, { monitorId: monitor.id, service: monitor.service, source: 'heartbeat', restorableAt: point.restorableAt, sizeBytes: point.sizeBytes, observedAt: now, detail: point.sent ? null : { from: duration !== null ? 'run start' : 'ping time' } });
+    }
+    return {
+      monitor_id: monitor.id,
+      status: next.status as MonitorStatus,
+      duration_ms: duration,
+      kept: allowed,
+      ...(point.restorableAt !== undefined ? { restorable_at: point.restorableAt } : {}),
+      ...(point.problems.length ? { recovery_problems: point.problems } : {}),
+    };
   });
   if (!allowed) throw new DomainError('RATE_LIMITED', `Pings for this check are being throttled (over ${ctx.config.current.monitoring.ping_rate_per_minute} a minute); its state is up to date`, { retry_after: 60, status: outcome.status });
   return outcome;
+}
+
+/**
+ * The restorable point a ping reports: the `restorable_at` it carries (with `size_bytes`), or, for a
+ * heartbeat with `recovery_point: true` that sent none, the start of the run it finishes (else the
+ * ping's time). Only a success counts; a bad value is refused with a reason, never the ping.
+ */
+function recoveryPoint(monitor: HeartbeatMonitorConfig, kind: PingKind, sent: PingInput['recovery'], now: number, duration: number | null): { restorableAt?: number; sizeBytes?: number; sent: boolean; problems: string[] } {
+  const problems: string[] = [];
+  const given = sent?.restorable_at !== undefined || sent?.size_bytes !== undefined;
+  if (kind !== 'success') {
+    if (given) problems.push(`restorable_at and size_bytes ignored: only a success ping records a restorable point`);
+    return { sent: false, problems };
+  }
+  let restorableAt: number | undefined;
+  let sizeBytes: number | undefined;
+  if (sent?.restorable_at !== undefined) {
+    const at = parseRestorableAt(sent.restorable_at, now);
+    if (at.ok) restorableAt = at.value;
+    else problems.push(`restorable_at ignored: ${at.problem}`);
+  }
+  if (sent?.size_bytes !== undefined) {
+    const size = parseSizeBytes(sent.size_bytes);
+    if (!size.ok) problems.push(`size_bytes ignored: ${size.problem}`);
+    else if (sent.restorable_at !== undefined && restorableAt === undefined) problems.push('size_bytes ignored: it belongs to the restorable point refused');
+    else sizeBytes = size.value;
+  }
+  if (restorableAt !== undefined) return { restorableAt, sizeBytes, sent: true, problems };
+  // A bad restorable_at must not be replaced by the ping's time: that would hide the problem.
+  if (monitor.recovery_point && sent?.restorable_at === undefined) return { restorableAt: duration !== null ? now - duration : now, sizeBytes, sent: false, problems };
+  if (sizeBytes !== undefined) problems.push('size_bytes ignored: no restorable_at to go with it (or set recovery_point: true)');
+  return { sent: false, problems };
 }
 
 /** How long the run this ping finishes took: from the start with the same rid, or the latest unfinished start. */

@@ -1,5 +1,5 @@
 export { MonitorRunner, GUARD_KEY } from './monitor-runner.ts';
-export { recordPing, PingRateLimits, PING_BODY_MAX, heartbeatByKey, sweepHeartbeats, prunePings, type PingKind, type PingInput } from './heartbeats.ts';
+export { recordPing, PingRateLimits, PING_BODY_MAX, heartbeatByKey, sweepHeartbeats, prunePings, type PingKind, type PingInput, type PingOutcome } from './heartbeats.ts';
 export { recordProbeResults, type CheckOutcome } from './record-results.ts';
 export { listMonitors, listMonitorsQuery, getMonitor, monitorResults, resultsQuery, monitorRollups, rollupsQuery, heartbeatPings, serviceUptime, findMonitor, monitorView, type MonitorView } from './monitor-views.ts';
 export { setMonitorPaused } from './pause-monitor.ts';

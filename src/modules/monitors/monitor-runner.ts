@@ -9,6 +9,9 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { systemActor, type Ctx } from '../context.ts';
 import { acceptSignal } from '../signals/signal-queue.ts';
+import { serviceObjectives } from '../recovery/objectives.ts';
+import { evaluateRpo } from '../recovery/rpo.ts';
+import type { ProbeOptions } from './probes/types.ts';
 import { ConnectivityGuard, type GuardVerdict } from './connectivity-guard.ts';
 import { prunePings, sweepHeartbeats } from './heartbeats.ts';
 import { LEASE_RENEW_MS, releaseMonitors, shareMonitors } from './leases.ts';
@@ -29,6 +32,8 @@ const FLUSH_AT = 500;
 const BUFFER_MAX = 100_000;
 const SWEEP_MS = 1000;
 const ROLLUP_MS = 15_000;
+/** How often services' RPO exposure is compared with their objectives. */
+const RPO_MS = 10_000;
 const PRUNE_MS = 5 * 60_000;
 
 export interface RunnerDeps {
@@ -92,6 +97,7 @@ export class MonitorRunner {
     every(LEASE_RENEW_MS, 'sync', () => this.sync());
     every(SWEEP_MS, 'heartbeats', () => sweepHeartbeats(this.ctx));
     every(ROLLUP_MS, 'rollup', () => rollUp(this.ctx));
+    every(RPO_MS, 'rpo', () => evaluateRpo(this.ctx, this.deps.logger));
     every(PRUNE_MS, 'retention', async () => {
       await pruneMonitorData(this.ctx);
       await prunePings(this.ctx);
@@ -133,7 +139,7 @@ export class MonitorRunner {
 
   /** Runs one monitor's check now and records it at once; the result and the new state. */
   async checkNow(monitor: ProbeMonitorConfig): Promise<{ result: ProbeResult; state: MonitorStateRow | undefined }> {
-    const result = await runProbe(monitor, { signal: this.abort.signal });
+    const result = await runProbe(monitor, this.probeOptions(monitor));
     const at = this.deps.clock.now();
     this.guard.note(monitor.id, result.status, at);
     const states = await recordProbeResults(this.ctx, [{ monitorId: monitor.id, at, result }], { guard: this.verdict.active ? 'guard' : null });
@@ -155,7 +161,7 @@ export class MonitorRunner {
     if (!monitor || monitor.type === 'heartbeat' || this.busy.has(id)) return;
     this.busy.add(id);
     try {
-      const result = await runProbe(monitor, { signal: this.abort.signal });
+      const result = await runProbe(monitor, this.probeOptions(monitor));
       if (this.abort.signal.aborted) return;
       const at = this.deps.clock.now();
       this.guard.note(id, result.status, at);
@@ -165,6 +171,12 @@ export class MonitorRunner {
     } finally {
       this.busy.delete(id);
     }
+  }
+
+  /** The abort signal, and for a replication check its service's RPO (its default thresholds). */
+  private probeOptions(monitor: ProbeMonitorConfig): ProbeOptions {
+    if (monitor.type !== 'replication_lag') return { signal: this.abort.signal };
+    return { signal: this.abort.signal, rpoMs: serviceObjectives(this.deps.config.current, monitor.service).rpo_ms };
   }
 
   /** Writes waiting results (one flush at a time); on failure they wait for the next. */

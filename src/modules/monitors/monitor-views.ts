@@ -22,6 +22,10 @@ function target(m: MonitorConfig): string {
       return `${m.record_type} ${m.query}${m.resolver ? ` @${m.resolver}` : ''}`;
     case 'tls':
       return `${m.host}:${m.port}`;
+    case 'backup_status':
+      return `${m.format} status from ${m.command[0]}`;
+    case 'replication_lag':
+      return `lag at ${redactUrl(m.url)}`;
     case 'heartbeat':
       return m.period !== undefined ? `every ${m.period / 1000}s` : `cron "${m.cron}" ${m.time_zone}`;
   }
@@ -86,7 +90,7 @@ export function findMonitor(ctx: Pick<Ctx, 'config'>, id: string): MonitorConfig
 export const listMonitorsQuery = z.strictObject({
   service: z.string().max(63).optional(),
   status: z.enum(['new', 'up', 'degraded', 'down', 'grace', 'paused']).optional(),
-  type: z.enum(['http', 'tcp', 'dns', 'tls', 'heartbeat']).optional(),
+  type: z.enum(['http', 'tcp', 'dns', 'tls', 'heartbeat', 'backup_status', 'replication_lag']).optional(),
 });
 
 /** Every configured monitor with its current state, optionally filtered. */

@@ -1,6 +1,7 @@
 import type { MonitorConfig, ProbeMonitorConfig } from '../../config/monitors-schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Ctx } from '../context.ts';
+import { recordRecoveryPoint } from '../recovery/rpo-store.ts';
 import { reconcileSignal } from './monitor-signals.ts';
 import type { ProbeResult } from './probes/types.ts';
 import { ensureStateRows, insertChange, insertResults, stateRows, STATUS_CODE, updateState, type MonitorStateRow } from './repository.ts';
@@ -49,6 +50,15 @@ export async function recordProbeResults(ctx: Ctx, outcomes: CheckOutcome[], opt
         message: r.message === null ? null : r.message.slice(0, MESSAGE_MAX),
       })),
     );
+    for (const { monitorId, at, result } of known) {
+      // A backup tool's newest restorable point, or a replica's (its reading's time minus its lag).
+      const monitor = monitors.get(monitorId)!;
+      if (result.restorableAt !== undefined) {
+        await recordRecoveryPoint(tx, { monitorId, service: monitor.service, source: 'command', restorableAt: result.restorableAt, sizeBytes: result.sizeBytes, observedAt: at, detail: result.pointDetail });
+      } else if (result.lagMs !== undefined) {
+        await recordRecoveryPoint(tx, { monitorId, service: monitor.service, source: 'replication', restorableAt: at - result.lagMs, observedAt: at, detail: { lag_ms: result.lagMs } });
+      }
+    }
     const touched = new Map<string, MonitorStateRow>();
     for (const { monitorId, at, result } of known) {
       const monitor = monitors.get(monitorId) as ProbeMonitorConfig;

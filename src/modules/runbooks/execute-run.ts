@@ -45,7 +45,8 @@ export async function executeRun(deps: ExecDeps, runId: string, stop: AbortSigna
 }
 
 class RunExecution {
-  private readonly def: RunbookDefinition;
+  private readonly def: RunbookDefinition & { cleanup?: LeafStep[] };
+  private cleanedUp = false;
   private readonly secrets: string[];
   private readonly scope: Scope;
   private readonly ctx: Ctx;
@@ -57,7 +58,7 @@ class RunExecution {
     private readonly run: RunRow,
     stop: AbortSignal,
   ) {
-    this.def = JSON.parse(run.definition) as RunbookDefinition;
+    this.def = JSON.parse(run.definition) as RunbookDefinition & { cleanup?: LeafStep[] };
     this.secrets = secretValues(this.def, deps.env);
     this.ctx = { ...deps.ctx, actor: runActor(run.runbook_id, run.started_by), requestId: `runbook-${run.id}` };
     this.scope = { vars: JSON.parse(run.variables), steps: {}, secrets: deps.env, run: { id: run.id }, incident: null };
@@ -169,12 +170,27 @@ class RunExecution {
   }
 
   private async finish(status: 'succeeded' | 'failed' | 'interrupted', error: string | null): Promise<void> {
+    if (status !== 'interrupted') await this.cleanup();
     await this.fenced(async (tx) => {
       const now = tx.clock.now();
       await updateRun(tx, this.run.id, { status, error: error === null ? null : mask(error, this.secrets), finished_at: now, updated_at: now, lease_owner: null, lease_until: 0 });
       if (status === 'interrupted') await closeOpenSteps(tx, this.run.id, 'interrupted', now, 'Firebreak shut down while the step ran');
       await this.timeline(tx, 'runbook_finished', `Runbook ${this.def.name} ${status}${error ? `: ${error}` : ''}`, { status, error });
     });
+  }
+
+  /**
+   * A drill's cleanup steps (stored with the run's definition): each runs at the end, whether the
+   * run succeeded or failed, and whatever the others did. Their outcome is recorded as steps
+   * (`cleanup/<id>`) and judged by the drill, not by the run's status.
+   */
+  private async cleanup(): Promise<void> {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    for (const step of this.def.cleanup ?? []) {
+      this.run.current_step = `cleanup/${step.id}`;
+      await this.leaf(step, `cleanup/${step.id}`);
+    }
   }
 
   private async askApproval(step: Extract<RunbookStep, { type: 'approval' }>): Promise<void> {

@@ -5,3 +5,5 @@ export { resumeRun, cancelRun } from './control-run.ts';
 export { listRunbooks, getRunbook, listRuns, getRun, findRunbook } from './queries.ts';
 export * from './schemas.ts';
 export { evaluateIncidentRules } from './incident-rules.ts';
+export { insertRun, findRun, stepRunsOf, incidentRefOf, type RunRow, type StepRunRow } from './repository.ts';
+export { runVariables } from './definition.ts';

@@ -27,6 +27,7 @@ export const PROBE_REASONS = [
   'rcode',
   'answer',
   'protocol',
+  'lag',
   'error',
 ] as const;
 export type ProbeReason = (typeof PROBE_REASONS)[number];
@@ -54,9 +55,19 @@ export interface ProbeResult {
   phases?: ProbePhases;
   /** Earliest notAfter of the peer's certificate chain, ms since the epoch (HTTPS and TLS monitors). */
   certExpiresAt?: number;
+  /** The newest point the data can be restored to (backup_status, replication_lag), ms since the epoch. */
+  restorableAt?: number;
+  /** Size of that backup in bytes, when the tool reports it. */
+  sizeBytes?: number;
+  /** A replica's lag behind its primary, milliseconds (replication_lag). */
+  lagMs?: number;
+  /** What the restorable point is (snapshot id, stanza and label), for the recovery-point record. */
+  pointDetail?: Record<string, unknown>;
 }
 
 /** Every probe takes its monitor's config and a signal that aborts it (shutdown); it enforces `timeout` itself. */
 export interface ProbeOptions {
   signal?: AbortSignal;
+  /** The monitor's service's RPO: replication_lag's default thresholds (80% degraded, over it down). */
+  rpoMs?: number;
 }
