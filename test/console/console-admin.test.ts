@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { systemClock } from '../../src/lib/clock.ts';
-import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE } from '../helpers/browser.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, signInAt } from '../helpers/browser.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { configWithMonitors } from '../monitors/monitor-kit.ts';
 
@@ -71,13 +71,7 @@ describe('web console admin, on-call calendar and services graph in headless Chr
     return openPage(browser, contexts, viewport, /Failed to load resource|EventSource/);
   }
 
-  async function signIn(page: Page, handle: string, path: string, password = TEST_PASSWORD) {
-    await page.goto(`${base}${path}`);
-    await page.getByLabel('Handle').fill(handle);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  }
+  const signIn = (page: Page, handle: string, path: string, password = TEST_PASSWORD) => signInAt(page, `${base}${path}`, handle, password);
   const noSidewaysScroll = async (page: Page) => assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= (page.viewportSize()?.width ?? 0), 'no sideways scrolling');
   const statusOf = (page: Page, method: string, path: string, body?: unknown) =>
     page.evaluate(

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createUser } from '../../src/modules/auth/index.ts';
 import { createIncident, findIncidentRow, recordChange, transitionIncident } from '../../src/modules/incidents/index.ts';
-import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT } from '../helpers/browser.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT, signInAt } from '../helpers/browser.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /**
@@ -59,13 +59,7 @@ describe('web console in headless Chromium', { skip: SKIP, timeout: 90_000 }, ()
     return openPage(browser, contexts, viewport, /Failed to load resource|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|EventSource/);
   }
 
-  async function signIn(page: Page, handle: string, path = '/incidents', password = TEST_PASSWORD) {
-    await page.goto(`${base}${path}`);
-    await page.getByLabel('Handle').fill(handle);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  }
+  const signIn = (page: Page, handle: string, path = '/incidents', password = TEST_PASSWORD) => signInAt(page, `${base}${path}`, handle, password);
 
   const liveStatus = (page: Page) => page.locator('.live').getAttribute('data-status');
   async function waitForLive(page: Page, status: string, words: RegExp, ms = 8000) {

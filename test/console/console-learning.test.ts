@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createIncident, transitionIncident } from '../../src/modules/incidents/index.ts';
 import { submitReport } from '../../src/modules/reports/index.ts';
-import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT } from '../helpers/browser.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT, signInAt } from '../helpers/browser.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 
 /**
@@ -52,13 +52,7 @@ describe('console: resolution, postmortems, action items, analytics', { skip: SK
   // Refused requests (the 404 of "no postmortem yet", the 409s this suite provokes) log "Failed to load resource".
   const open = (viewport = DESKTOP) => openPage(browser, contexts, viewport, /Failed to load resource|EventSource/);
 
-  async function signIn(page: Page, handle: string, path: string) {
-    await page.goto(`${base}${path}`);
-    await page.getByLabel('Handle').fill(handle);
-    await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  }
+  const signIn = (page: Page, handle: string, path: string) => signInAt(page, `${base}${path}`, handle, TEST_PASSWORD);
 
   const responder = () => env.ctx(env.users.responder.actor);
   const now = () => {

@@ -44,3 +44,12 @@ export async function openPage(browser: Browser, contexts: BrowserContext[], vie
   page.on('pageerror', (e) => errors.push(String(e)));
   return { context, page, errors };
 }
+
+/** Opens `url` (the console redirects to its sign-in form), signs in, and waits for the console's main navigation. */
+export async function signInAt(page: Page, url: string, handle: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
