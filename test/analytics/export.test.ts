@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
+import type { TestApp, TestEnv } from '../helpers/env.ts';
 import { assertError } from '../http/support.ts';
-import { configWithMonitors } from '../monitors/monitor-kit.ts';
-import { insertFixture, MONITORS, NOW, PERIOD } from './fixture.ts';
+import { PERIOD, useAnalyticsFixture } from './fixture.ts';
 
 const REPORTS = ['response', 'quality', 'availability', 'postmortems', 'patterns'];
 
@@ -42,22 +41,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`analytics export and input [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    useTestApp(
-      name,
-      import.meta.url,
-      (e, a) => {
-        env = e;
-        t = a;
-      },
-      {
-        app: { monitors: false },
-        configure: (e) => {
-          e.config.current = configWithMonitors(MONITORS);
-          e.clock.set(NOW);
-        },
-      },
-    );
-    before(() => insertFixture(env));
+    useAnalyticsFixture(name, import.meta.url, (e, a) => ((env = e), (t = a)));
     const qs = (extra: Record<string, string> = {}) => new URLSearchParams({ ...PERIOD, ...extra }).toString();
 
     test('every report as CSV: a header row, RFC 4180, a file name; the same figures as the JSON', async () => {

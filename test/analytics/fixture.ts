@@ -1,6 +1,9 @@
 import type { Insertable } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
-import type { TestEnv } from '../helpers/env.ts';
+import { before } from 'node:test';
+import type { DialectName } from '../../src/db/dialect.ts';
+import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
+import { configWithMonitors } from '../monitors/monitor-kit.ts';
 
 /**
  * A small organisation's May 2026, inserted row by row with known times, so every KPI can be
@@ -149,4 +152,28 @@ export async function insertFixture(env: TestEnv): Promise<void> {
       { size: D, through: Date.UTC(2026, 5, 1) },
     ])
     .execute();
+}
+
+/**
+ * A suite's own database and app (no monitor runner) holding the fixture, with the clock at NOW
+ * and the fixture's monitors configured; `set` receives them once ready.
+ */
+export function useAnalyticsFixture(dialect: DialectName, testFile: string, set: (env: TestEnv, app: TestApp) => void): void {
+  let env: TestEnv;
+  useTestApp(
+    dialect,
+    testFile,
+    (e, a) => {
+      env = e;
+      set(e, a);
+    },
+    {
+      app: { monitors: false },
+      configure: (e) => {
+        e.config.current = configWithMonitors(MONITORS);
+        e.clock.set(NOW);
+      },
+    },
+  );
+  before(() => insertFixture(env));
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { useTestApp, type TestApp, type TestEnv } from '../helpers/env.ts';
-import { configWithMonitors } from '../monitors/monitor-kit.ts';
-import { insertFixture, MONITORS, NOW, PERIOD } from './fixture.ts';
+import type { TestApp, TestEnv } from '../helpers/env.ts';
+import { PERIOD, useAnalyticsFixture } from './fixture.ts';
 
 /**
  * Every KPI over the fixture (fixture.ts), against figures worked out by hand. Letters name the
@@ -18,22 +17,7 @@ for (const { name, skip } of DIALECTS) {
   describe(`analytics KPIs [${name}]`, { skip }, () => {
     let env: TestEnv;
     let t: TestApp;
-    useTestApp(
-      name,
-      import.meta.url,
-      (e, a) => {
-        env = e;
-        t = a;
-      },
-      {
-        app: { monitors: false },
-        configure: (e) => {
-          e.config.current = configWithMonitors(MONITORS);
-          e.clock.set(NOW);
-        },
-      },
-    );
-    before(() => insertFixture(env));
+    useAnalyticsFixture(name, import.meta.url, (e, a) => ((env = e), (t = a)));
 
     const get = async (path: string, query: Record<string, string> = {}) => {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/analytics/${path}?${new URLSearchParams({ ...PERIOD, ...query })}`, headers: t.auth.viewer });
