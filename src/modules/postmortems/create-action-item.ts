@@ -3,9 +3,9 @@ import { q, withTransaction } from '../../db/transaction.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { newId } from '../../lib/ids.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow } from '../incidents/index.ts';
+import { findIncidentRow, recordChange } from '../incidents/index.ts';
 import { armActionItemReminder } from './reminders.ts';
-import { findPostmortemOfIncident, recordOnIncident, resolveOwner, toActionItemViews, type ActionItemRow } from './repository.ts';
+import { findPostmortemOfIncident, resolveOwner, toActionItemViews, type ActionItemRow } from './repository.ts';
 import { createActionItemInput, type ActionItemView } from './schemas.ts';
 
 /**
@@ -40,7 +40,7 @@ export async function createActionItem(ctx: Ctx, input: z.input<typeof createAct
     };
     await q(tx).insertInto('action_items').values(row).execute();
     await armActionItemReminder(tx, row);
-    await recordOnIncident(tx, incident, {
+    await recordChange(tx, incident, {
       kind: 'action_item_added',
       body: `Action item: ${data.title} (${data.priority}, owner ${owner?.handle ?? 'nobody yet'}, due ${isoTime(row.due_at!)})`,
       data: { action_item_id: row.id, title: data.title, owner: owner?.handle ?? null, priority: data.priority, due_at: isoTime(row.due_at!) },

@@ -4,10 +4,10 @@ import { DomainError } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { newId } from '../../lib/ids.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow, getIncidentTimeline, loadIncidentViewsById } from '../incidents/index.ts';
+import { findIncidentRow, getIncidentTimeline, loadIncidentViewsById, recordChange } from '../incidents/index.ts';
 import { prefillContent } from './prefill.ts';
 import { armPostmortemReminder } from './reminders.ts';
-import { findPostmortemOfIncident, insertPostmortem, recordOnIncident, resolveOwner, toPostmortemView, usersById, type PostmortemRow } from './repository.ts';
+import { findPostmortemOfIncident, insertPostmortem, resolveOwner, toPostmortemView, usersById, type PostmortemRow } from './repository.ts';
 import { requestPostmortemInput, type PostmortemView } from './schemas.ts';
 
 type IncidentRow = Awaited<ReturnType<typeof findIncidentRow>>;
@@ -47,7 +47,7 @@ export async function createPostmortemRecord(tx: Ctx, incident: IncidentRow, opt
   await q(tx).updateTable('action_items').set({ postmortem_id: row.id }).where('incident_id', '=', incident.id).where('postmortem_id', 'is', null).execute();
   await armPostmortemReminder(tx, row);
   const owner = ownerId ? (await usersById(tx, [ownerId])).get(ownerId)?.handle ?? null : null;
-  await recordOnIncident(tx, incident, {
+  await recordChange(tx, incident, {
     kind: 'postmortem_created',
     body: `Postmortem created${opts.source === 'auto' ? ` (every ${view.severity} gets one)` : ''}: due ${isoTime(row.due_at)}, owner ${owner ?? 'nobody yet'}`,
     data: { postmortem_id: row.id, due_at: isoTime(row.due_at), owner, source: opts.source },

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow } from '../incidents/index.ts';
+import { findIncidentRow, recordChange } from '../incidents/index.ts';
 import { getPublication, publishPostmortem } from '../statuspage/index.ts';
 import { withoutNames, type Person } from './blameless.ts';
-import { allPeople, findPostmortemRow, recordOnIncident, toPostmortemView } from './repository.ts';
+import { allPeople, findPostmortemRow, toPostmortemView } from './repository.ts';
 import { publishPostmortemInput, type PostmortemContent, type PostmortemView } from './schemas.ts';
 
 /**
@@ -47,7 +47,7 @@ export async function publishPostmortemToStatusPage(
     const publicIncident = await publishPostmortem(tx, publication.public_incident.id, { body, deliver_notifications: data.deliver_notifications });
     const now = tx.clock.now();
     await q(tx).updateTable('postmortems').set({ published_at: now, updated_at: now }).where('id', '=', row.id).execute();
-    await recordOnIncident(tx, incident, { kind: 'postmortem_published', body: `Postmortem published on the status page (public incident ${publicIncident.id})`, data: { postmortem_id: row.id, public_incident: publicIncident.id } });
+    await recordChange(tx, incident, { kind: 'postmortem_published', body: `Postmortem published on the status page (public incident ${publicIncident.id})`, data: { postmortem_id: row.id, public_incident: publicIncident.id } });
     return {
       postmortem: await toPostmortemView(tx, { ...row, published_at: now, updated_at: now }),
       public_incident: { id: publicIncident.id, status: publicIncident.status },

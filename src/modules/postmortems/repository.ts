@@ -5,8 +5,6 @@ import { q } from '../../db/transaction.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
-import { recordChange } from '../incidents/index.ts';
-import type { IncidentRow } from '../incidents/repository.ts';
 import { blamelessHints } from './blameless.ts';
 import { OPEN_ACTION_ITEM_STATUSES, type ActionItemStatus, type ActionItemView, type PostmortemContent, type PostmortemStatus, type PostmortemSummaryView, type PostmortemView } from './schemas.ts';
 
@@ -154,12 +152,4 @@ export async function findActionItemRow(ctx: Db, id: string, opts: { forUpdate?:
   const row = await (opts.forUpdate ? forUpdate(select, ctx.db.dialect) : select).executeTakeFirst();
   if (!row) throw notFound('action item', id);
   return row;
-}
-
-/**
- * Puts a postmortem or action-item change on the incident's timeline (with its audit row and
- * event). It does not count as responding: recordChange only counts changes while the incident is open.
- */
-export async function recordOnIncident(ctx: Ctx, incident: IncidentRow, change: { kind: string; body: string; data?: Record<string, unknown> }): Promise<void> {
-  await recordChange(ctx, incident, change);
 }

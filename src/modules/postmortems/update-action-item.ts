@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow } from '../incidents/index.ts';
+import { findIncidentRow, recordChange } from '../incidents/index.ts';
 import { armActionItemReminder } from './reminders.ts';
-import { findActionItemRow, recordOnIncident, resolveOwner, toActionItemViews, type ActionItemRow } from './repository.ts';
+import { findActionItemRow, resolveOwner, toActionItemViews, type ActionItemRow } from './repository.ts';
 import { OPEN_ACTION_ITEM_STATUSES, updateActionItemInput, type ActionItemStatus, type ActionItemView } from './schemas.ts';
 
 const CLOSED_LABEL: Record<string, string> = { done: 'done', wont_do: "won't do" };
@@ -47,7 +47,7 @@ export async function updateActionItem(ctx: Ctx, id: string, input: z.input<type
     await writeAudit(tx, { action: 'action_item.updated', entityType: 'action_item', entityId: row.id, data: { fields, status } });
     if (wasOpen !== isOpen) {
       const incident = await findIncidentRow(tx, row.incident_id);
-      await recordOnIncident(tx, incident, {
+      await recordChange(tx, incident, {
         kind: isOpen ? 'action_item_reopened' : 'action_item_closed',
         body: isOpen ? `Action item reopened: ${next.title}` : `Action item ${CLOSED_LABEL[status]}: ${next.title}`,
         data: { action_item_id: row.id, title: next.title, status },

@@ -3,9 +3,9 @@ import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow } from '../incidents/index.ts';
+import { findIncidentRow, recordChange } from '../incidents/index.ts';
 import { armPostmortemReminder } from './reminders.ts';
-import { findPostmortemRow, insertRevision, recordOnIncident, resolveOwner, toPostmortemView, type PostmortemRow } from './repository.ts';
+import { findPostmortemRow, insertRevision, resolveOwner, toPostmortemView, type PostmortemRow } from './repository.ts';
 import { EDITABLE_SECTIONS, updatePostmortemInput, type PostmortemContent, type PostmortemStatus, type PostmortemView } from './schemas.ts';
 
 /** Where a postmortem may go from each status; a completed one goes back to review to be edited. */
@@ -69,7 +69,7 @@ export async function updatePostmortem(ctx: Ctx, id: string, input: z.input<type
     if (from !== to) {
       const incident = await findIncidentRow(tx, row.incident_id);
       const kind = to === 'completed' ? 'postmortem_completed' : from === 'completed' ? 'postmortem_reopened' : `postmortem_${to}`;
-      await recordOnIncident(tx, incident, { kind, body: `Postmortem ${to === 'completed' ? 'completed' : `moved to ${LABELS[to]}`}`, data: { postmortem_id: row.id, from, to, revision: next.revision } });
+      await recordChange(tx, incident, { kind, body: `Postmortem ${to === 'completed' ? 'completed' : `moved to ${LABELS[to]}`}`, data: { postmortem_id: row.id, from, to, revision: next.revision } });
       await armPostmortemReminder(tx, next);
     }
     return toPostmortemView(tx, next);
