@@ -52,6 +52,13 @@ const drillSchema = z.strictObject({
   failure_step: slug.optional(),
   /** The runbook step whose success means "service verified healthy": RTO ends when it finishes. */
   recovered_step: slug,
+  /**
+   * What the runbook's statuspage steps do in the drill: `hold` (default) records the update they
+   * would have posted on the incident's timeline and posts nothing, so customers never read about
+   * an exercise; `publish` posts it (a drill of the public communication itself, or a status page
+   * that is the drill target's own).
+   */
+  status_page: z.enum(['hold', 'publish']).default('hold'),
   /** Steps that always run at the end of the drill, whether it passed or failed. Mandatory. */
   cleanup: cleanupSteps.default([]),
 });

@@ -128,6 +128,7 @@ function addRunbookFiles(config: FirebreakConfig, patterns: string[], baseDir: s
     monitors: new Set(config.monitors.map((m) => m.id)),
     channels: new Set(config.channels.map((c) => c.id)),
     users: new Set(config.users.map((u) => u.handle)),
+    services: new Set(config.services.map((x) => x.id)),
   };
   const seen = new Map<string, string>();
   for (const rb of config.runbooks.runbooks) {
@@ -140,7 +141,7 @@ function addRunbookFiles(config: FirebreakConfig, patterns: string[], baseDir: s
       issues.push({ ...(where.file ? { file: where.file } : {}), path: formatPath([...where.prefix, ...issue.path]), message: describeRunbookIssue(rb.definition, issue.path, issue.message), ...at(issue.path) });
     }
   }
-  const rules = crossCheckIncidentRules(config.incident_rules, { runbooks: new Map(config.runbooks.runbooks.map((r) => [r.definition.id, r.definition])), monitors: known.monitors, services: new Set(config.services.map((x) => x.id)) });
+  const rules = crossCheckIncidentRules(config.incident_rules, { runbooks: new Map(config.runbooks.runbooks.map((r) => [r.definition.id, r.definition])), monitors: known.monitors, services: known.services });
   for (const issue of rules) issues.push({ path: formatPath(issue.path), message: issue.message });
   for (const issue of crossCheckDrills(config.drills, { runbooks: new Map(config.runbooks.runbooks.map((r) => [r.definition.id, r.definition])), services: new Set(config.services.map((x) => x.id)), connections: known.connections })) issues.push({ path: formatPath(issue.path), message: issue.message });
   return issues;

@@ -88,11 +88,17 @@ const waitForStep = z
     state: z.enum(['up', 'down', 'degraded']).default('up'),
     /** Or an HTTP condition: wait until a request meets `expect`. */
     http: z.strictObject(httpRequest).optional(),
+    /**
+     * Or an incident: wait until Firebreak opens one on the service (at least `min_severity`) after
+     * the run started, and link the run to it: a drill waits here for detection to do its work.
+     */
+    incident: z.strictObject({ service: slug, min_severity: z.enum(SEVERITIES).default('P3') }).optional(),
     /** How often to look; the step's timeout is the deadline. */
     interval: duration.default(5000),
   })
   .superRefine((s, ctx) => {
-    if ((s.monitor === undefined) === (s.http === undefined)) ctx.addIssue({ code: 'custom', path: ['monitor'], message: 'give exactly one of monitor or http' });
+    const given = [s.monitor, s.http, s.incident].filter((c) => c !== undefined).length;
+    if (given !== 1) ctx.addIssue({ code: 'custom', path: ['monitor'], message: 'give exactly one of monitor, http or incident' });
   });
 
 const approvalStep = z
@@ -328,12 +334,13 @@ function fieldAfterLastStep(path: readonly PropertyKey[]): string {
  */
 export function crossCheckRunbook(
   def: RunbookDefinition,
-  known: { connections: Set<string>; monitors: Set<string>; channels: Set<string>; users: Set<string> },
+  known: { connections: Set<string>; monitors: Set<string>; channels: Set<string>; users: Set<string>; services: Set<string> },
 ): { path: PropertyKey[]; message: string }[] {
   const issues: { path: PropertyKey[]; message: string }[] = [];
   const check = (step: RunbookStep | LeafStep, path: PropertyKey[], before: Set<string>) => {
     if (step.type === 'sql' && !known.connections.has(step.connection)) issues.push({ path: [...path, 'connection'], message: `unknown connection "${step.connection}" (declare it under runbooks.connections)` });
     if (step.type === 'wait_for' && step.monitor !== undefined && !known.monitors.has(step.monitor)) issues.push({ path: [...path, 'monitor'], message: `unknown monitor "${step.monitor}"` });
+    if (step.type === 'wait_for' && step.incident !== undefined && !known.services.has(step.incident.service)) issues.push({ path: [...path, 'incident', 'service'], message: `unknown service "${step.incident.service}"` });
     if (step.type === 'notify') {
       step.channels?.forEach((c, k) => {
         if (!known.channels.has(c)) issues.push({ path: [...path, 'channels', k], message: `unknown channel "${c}"` });

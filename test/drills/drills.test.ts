@@ -6,7 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import { EXAMPLE_CONFIG_PATH, parseConfigText } from '../../src/config/load.ts';
 import type { RunbookInput } from '../../src/config/runbook-schema.ts';
 import { drillKpis, drillTimerHandlers, ensureDrillTimers, getDrillRun, listDrillRuns, listDrills, settleDrills, startDrill, type DrillReport } from '../../src/modules/drills/index.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createIncident, getIncident } from '../../src/modules/incidents/index.ts';
 import { listIncidentActionItems } from '../../src/modules/postmortems/index.ts';
+import { SignalProcessor } from '../../src/modules/signals/index.ts';
+import { getPublication } from '../../src/modules/statuspage/index.ts';
 import { serviceObjectives } from '../../src/modules/recovery/index.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
@@ -215,6 +220,112 @@ for (const { name, skip } of DIALECTS) {
       await assert.rejects(startDrill(responder(), 'app-drill'), (e: { code?: string }) => e.code === 'FORBIDDEN');
       await assert.rejects(startDrill(viewer(), 'app-drill'), (e: { code?: string }) => e.code === 'FORBIDDEN');
       await assert.rejects(startDrill(responder(), 'nope'), (e: { code?: string }) => e.code === 'NOT_FOUND');
+    });
+
+    /** Starts the drill and lets a runner (evaluating incident rules as a node does) take it to its end. */
+    async function runDrillLive(during: () => Promise<void> = async () => {}): Promise<DrillReport & { id: string }> {
+      // A scheduled drill an earlier test queued would break the same app at the same time.
+      await env.db.kysely.updateTable('runbook_runs').set({ status: 'cancelled', finished_at: Date.now() }).where('status', '=', 'queued').execute();
+      await settleDrills(liveCtx(env, env.users.admin.actor));
+      const started = await startDrill(responder(), 'app-drill');
+      const runner = liveRunner(env, { rulesEveryMs: 20 });
+      runner.start();
+      try {
+        await during();
+        for (let i = 0; i < 500; i++) {
+          await settleDrills(liveCtx(env, env.users.admin.actor));
+          if ((await getDrillRun(viewer(), started.id)).status !== 'running') break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        await runner.stop();
+      }
+      const done = await getDrillRun(viewer(), started.id);
+      const steps = await env.db.kysely.selectFrom('runbook_step_runs').select(['step_path', 'status', 'error']).where('run_id', '=', done.run).execute();
+      assert.notEqual(done.status, 'running', `the drill settled: ${JSON.stringify(steps)}`);
+      return { ...done.report!, id: started.id };
+    }
+
+    test('a drill waits for the incident detection opens, joins it, holds the status page; incident rules leave the run to it', async () => {
+      const detect: RunbookInput = {
+        ...failover(),
+        steps: [
+          { id: 'break', type: 'http', method: 'POST', url: '${{ vars.app }}/break' },
+          { id: 'detect', type: 'wait_for', incident: { service: 'database', min_severity: 'P1' }, interval: '20ms', timeout: '10s' },
+          { id: 'recover', type: 'http', method: 'POST', url: '${{ vars.app }}/recover' },
+          { id: 'verify', type: 'wait_for', http: { url: '${{ vars.app }}/health', expect: { status: 200 } }, interval: '20ms', timeout: '5s' },
+          { id: 'tell-customers', type: 'statuspage', status: 'monitoring', body: 'The app is back on its standby.' },
+        ],
+      };
+      setDrills(env, [detect], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url)] });
+      env.config.current = { ...env.config.current, incident_rules: [{ id: 'db-failover', runbook: 'app-failover', when: { incident: { service: 'database', min_severity: 'P1' } }, variables: { app: 'http://app.prod.internal:8080' }, run: true }] };
+      const runsBefore = (await env.db.kysely.selectFrom('runbook_runs').select('id').execute()).length;
+      // Open before the drill began: not what the drill waits for.
+      const earlier = await createIncident(responder(), { title: 'Database slow', severity: 'P1', services: ['database'] });
+      const report = await runDrillLive(async () => {
+        // Detection: once the app is broken, an incident opens on its service (here by a responder).
+        for (let i = 0; i < 250 && app.state.healthy; i++) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 50));
+        await createIncident(responder(), { title: 'App down', severity: 'P0', services: ['database'] });
+      });
+      env.config.current = { ...env.config.current, incident_rules: [] };
+      assert.equal(report.run_status, 'succeeded', report.run_error ?? '');
+      assert.notEqual(report.incident, earlier.ref, 'the run joined the incident opened after it started');
+      const incident = await getIncident(viewer(), report.incident!);
+      assert.equal(incident.title, 'App down');
+      const detectStep = (await env.db.kysely.selectFrom('runbook_step_runs').select('outputs').where('step_path', '=', 'detect').orderBy('started_at', 'desc').executeTakeFirstOrThrow()).outputs;
+      assert.equal((JSON.parse(detectStep!) as { incident: { ref: string } }).incident.ref, incident.ref);
+      // The status page update was held: on the timeline as what it would have said, not published.
+      assert.equal((await getPublication(viewer(), incident.ref)).public_incident, null);
+      const timeline = await env.db.kysely.selectFrom('incident_timeline').select(['kind', 'body', 'data']).where('incident_id', '=', incident.id).execute();
+      assert.ok(timeline.some((e) => e.kind === 'note' && /status page update held/.test(e.body) && /The app is back on its standby/.test(e.body)), 'the held update is on the timeline');
+      assert.ok(timeline.some((e) => e.kind === 'note' && /Opened during drill app-drill/.test(e.body)));
+      // The rule proposed its runbook on both incidents but started nothing: the drill runs it.
+      const proposals = await env.db.kysely.selectFrom('incident_timeline').select(['data']).where('kind', '=', 'runbook_proposed').where('incident_id', 'in', [incident.id, earlier.id]).execute();
+      assert.equal(proposals.length, 2);
+      for (const p of proposals) {
+        const data = JSON.parse(p.data ?? '{}') as { run: string | null; drill?: string };
+        assert.equal(data.run, null);
+        assert.equal(data.drill, 'app-drill');
+      }
+      assert.equal((await env.db.kysely.selectFrom('runbook_runs').select('id').execute()).length, runsBefore + 1, 'only the drill\'s run');
+    });
+
+    test('with status_page: publish the drill posts its update; an incident a drill creates says it is a drill', async () => {
+      const rb: RunbookInput = { ...failover(), steps: [{ id: 'open', type: 'incident', action: 'create', title: 'App failover', severity: 'P3', services: ['database'] }, ...failover().steps, { id: 'tell-customers', type: 'statuspage', status: 'monitoring', body: 'Recovered on the standby.' }] };
+      setDrills(env, [rb], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url, { status_page: 'publish' })] });
+      const report = await runDrillLive();
+      assert.equal(report.run_status, 'succeeded', report.run_error ?? '');
+      const incident = await getIncident(viewer(), report.incident!);
+      assert.equal(incident.title, '[drill] App failover');
+      const publication = await getPublication(viewer(), incident.ref);
+      assert.equal(publication.public_incident?.status, 'monitoring');
+    });
+
+    test('a failed drill is a signal into the incident pipeline on its service; the next passing drill resolves it', async () => {
+      const signals = new SignalProcessor({ db: env.db, config: env.config, clock: systemClock, logger: createLogger({ level: 'silent' }) });
+      signals.start(20);
+      const alert = () => env.db.kysely.selectFrom('alerts').select(['status', 'service_id', 'summary', 'incident_id']).where('integration_id', '=', 'firebreak').where('dedup_key', '=', 'recovery/drill/app-drill').executeTakeFirst();
+      try {
+        setDrills(env, [failover('/fail')], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url)] });
+        const failed = await runDrillLive();
+        assert.equal(failed.passed, false);
+        await signals.whenIdle();
+        for (let i = 0; i < 100 && (await alert())?.status !== 'triggered'; i++) await new Promise((r) => setTimeout(r, 20));
+        const firing = await alert();
+        assert.equal(firing?.status, 'triggered');
+        assert.equal(firing.service_id, 'database');
+        assert.match(firing.summary, /Drill app-drill failed: the run failed/);
+        assert.ok(firing.incident_id, 'it opened (or joined) an incident');
+        setDrills(env, [failover()], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url)] });
+        const passed = await runDrillLive();
+        assert.equal(passed.passed, true, passed.reasons.join('; '));
+        await signals.whenIdle();
+        for (let i = 0; i < 100 && (await alert())?.status !== 'resolved'; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal((await alert())?.status, 'resolved');
+      } finally {
+        await signals.stop();
+      }
     });
   });
 }

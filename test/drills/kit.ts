@@ -12,10 +12,10 @@ import { localServer, setRunbooks } from '../runbooks/kit.ts';
 /** Drills measure real durations: their tests run on the wall clock, not the test env's manual one. */
 export const liveCtx = (env: TestEnv, actor: Actor): Ctx => ({ ...env.ctx(actor), clock: systemClock });
 
-export function liveRunner(env: TestEnv): RunbookRunner {
+export function liveRunner(env: TestEnv, opts: { rulesEveryMs?: number } = {}): RunbookRunner {
   return new RunbookRunner(
     { db: env.db, config: env.config, clock: systemClock, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), nodeId: 'drill-node', env: { PATH: process.env.PATH } },
-    { pollMs: 20, leaseMs: 60_000 },
+    { pollMs: 20, leaseMs: 60_000, ...opts },
   );
 }
 

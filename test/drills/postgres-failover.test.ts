@@ -7,18 +7,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { systemClock } from '../../src/lib/clock.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { getDrillRun, settleDrills, startDrill } from '../../src/modules/drills/index.ts';
 import { getIncident } from '../../src/modules/incidents/index.ts';
+import { MonitorRunner } from '../../src/modules/monitors/index.ts';
+import { SignalProcessor } from '../../src/modules/signals/index.ts';
+import { getPublication } from '../../src/modules/statuspage/index.ts';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
 import { freePort } from '../helpers/processes.ts';
+import { configWithMonitors } from '../monitors/monitor-kit.ts';
 import { liveCtx, liveRunner, setDrills } from './kit.ts';
 
 /**
  * The end-to-end failover drill: a real PostgreSQL primary and streaming replica on loopback, a
- * small app writing to the primary, and a drill that kills the primary, sees the app fail, opens
- * a P0 incident, promotes the replica, repoints the app, validates its health, posts the status
- * page update, and reports the measured RTO and RPO. FIREBREAK_DRILL_FIGURES=<file> appends the
- * measured figures there.
+ * small app writing to the primary, and Firebreak monitoring the app as it would in production
+ * (its monitor runner, signal pipeline and incident rules). The drill kills the primary; Firebreak's
+ * monitor sees the app fail and the pipeline opens a P0 incident; the failover runbook, waiting
+ * for that incident, promotes the replica, repoints the app, validates its health and posts the
+ * status page update; the drill report states the measured RTO and RPO. The incident rule that
+ * would start the failover in a real outage proposes it but leaves it to the drill.
+ * FIREBREAK_DRILL_FIGURES=<file> writes the measured figures there.
  */
 const BIN = process.env.FIREBREAK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const TOOLS = ['initdb', 'pg_ctl', 'pg_basebackup', 'postgres'];
@@ -45,6 +54,8 @@ describe('end-to-end PostgreSQL failover drill', { skip: reason ?? false }, () =
   let target: { port: number; pool: pg.Pool };
   let writer: NodeJS.Timeout;
   let lastWriteOk = 0;
+  let monitors: MonitorRunner;
+  let signals: SignalProcessor;
   const url = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
 
   before(async () => {
@@ -93,7 +104,11 @@ describe('end-to-end PostgreSQL failover drill', { skip: reason ?? false }, () =
 
     env = await createTestEnv('sqlite', import.meta.url);
     env.clock.set(Date.now());
+    // Firebreak watches the app as it would in production: checked every second, down after two
+    // failures, a P0 on the database service when it goes down.
+    env.config.current = { ...env.config.current, monitors: configWithMonitors([{ id: 'database-writes', service: 'database', type: 'http', url: `${appUrl}/health`, interval: '1s', timeout: '500ms', severity: 'P0', confirm: { down: 2, up: 1 } }]).monitors };
     const ctl = (...args: string[]) => tool('pg_ctl', ...args);
+    const variables = { app: appUrl, primary_dir: primary, replica_dir: replica, replica_port: String(replicaPort) };
     setDrills(
       env,
       [
@@ -103,8 +118,8 @@ describe('end-to-end PostgreSQL failover drill', { skip: reason ?? false }, () =
           variables: { app: { required: true }, primary_dir: { required: true }, replica_dir: { required: true }, replica_port: { required: true } },
           steps: [
             { id: 'kill-primary', type: 'command', command: ctl('-D', '${{ vars.primary_dir }}', '-m', 'immediate', 'stop') },
-            { id: 'detect', type: 'wait_for', http: { url: '${{ vars.app }}/health', expect: { status: 503 } }, interval: '50ms', timeout: '30s' },
-            { id: 'open-incident', type: 'incident', action: 'create', title: 'Primary database down (drill)', severity: 'P0', services: ['database'], body: 'The primary stopped answering; failing over to the replica.' },
+            // Detection is Firebreak's own: the monitor fails, the pipeline opens the P0, the run joins it.
+            { id: 'detect', type: 'wait_for', incident: { service: 'database', min_severity: 'P0' }, interval: '50ms', timeout: '60s' },
             { id: 'promote', type: 'command', command: ctl('-D', '${{ vars.replica_dir }}', '-w', 'promote') },
             { id: 'repoint', type: 'http', method: 'POST', url: '${{ vars.app }}/repoint?port=${{ vars.replica_port }}' },
             { id: 'validate', type: 'wait_for', http: { url: '${{ vars.app }}/health', expect: { status: 200, body: ['$.ok == true'] } }, interval: '50ms', timeout: '30s' },
@@ -124,18 +139,29 @@ describe('end-to-end PostgreSQL failover drill', { skip: reason ?? false }, () =
             runbook: 'database-failover',
             service: 'database',
             target: 'local-pair',
-            variables: { app: appUrl, primary_dir: primary, replica_dir: replica, replica_port: String(replicaPort) },
+            variables,
             marker: { connection: 'primary', read_connection: 'replica', write: 'insert into drill_markers (at) values ($1)', read: 'select max(at) as at from drill_markers' },
             failure_step: 'kill-primary',
             recovered_step: 'validate',
+            // This drill exercises the public update too (the status page is the test's own).
+            status_page: 'publish',
             cleanup: [{ id: 'note-cleanup', type: 'incident', action: 'note', body: 'Drill over: the promoted replica stays primary until the pair is rebuilt.' }],
           },
         ],
       },
     );
+    // In a real outage this rule starts the failover at once; during the drill it only proposes.
+    env.config.current = { ...env.config.current, incident_rules: [{ id: 'database-down-failover', runbook: 'database-failover', when: { monitor_down: { monitor: 'database-writes', for: 0 } }, variables, run: true }] };
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    signals = new SignalProcessor({ db: env.db, config: env.config, clock: systemClock, logger });
+    signals.start(50);
+    monitors = new MonitorRunner({ db: env.db, config: env.config, clock: systemClock, logger });
+    await monitors.start();
   });
 
   after(async () => {
+    await monitors?.stop();
+    await signals?.stop();
     clearInterval(writer);
     await target?.pool.end().catch(() => {});
     await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
@@ -144,26 +170,53 @@ describe('end-to-end PostgreSQL failover drill', { skip: reason ?? false }, () =
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('kill the primary: detect, P0 incident, promote, repoint, validate, status page; RTO and RPO measured', async () => {
+  test('kill the primary: the monitor detects it, the pipeline opens a P0, the runbook fails over and posts the status page; RTO and RPO measured', async () => {
     const ctx = liveCtx(env, env.users.responder.actor);
-    // The app is healthy on the primary before the drill.
-    for (let i = 0; i < 100 && Date.now() - lastWriteOk > 200; i++) await new Promise((r) => setTimeout(r, 20));
-    const started = await startDrill(ctx, 'database-failover-drill');
-    const runner = liveRunner(env);
-    for (let i = 0; i < 1000; i++) {
-      await runner.tick();
-      await runner.idle();
-      if ((await settleDrills(liveCtx(env, env.users.admin.actor))) > 0) break;
+    // The app is healthy on the primary, and Firebreak has seen it up, before the drill.
+    for (let i = 0; i < 500; i++) {
+      const state = await env.db.kysely.selectFrom('monitor_state').select('status').where('monitor_id', '=', 'database-writes').executeTakeFirst();
+      if (state?.status === 'up' && Date.now() - lastWriteOk < 200) break;
       await new Promise((r) => setTimeout(r, 20));
+    }
+    const started = await startDrill(ctx, 'database-failover-drill');
+    // The runner as a node runs it: polling for runs, evaluating incident rules as it goes.
+    const runner = liveRunner(env, { rulesEveryMs: 50 });
+    runner.start();
+    try {
+      for (let i = 0; i < 3000; i++) {
+        if ((await settleDrills(liveCtx(env, env.users.admin.actor))) > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await runner.stop();
     }
     const done = await getDrillRun(ctx, started.id);
     const report = done.report!;
     assert.ok(report, 'the drill settled');
     assert.equal(report.run_status, 'succeeded', `${report.run_error ?? ''} ${report.reasons.join('; ')}`);
     assert.equal(report.passed, true, report.reasons.join('; '));
-    assert.deepEqual(report.steps.map((s) => s.path), ['drill-marker-write', 'kill-primary', 'detect', 'open-incident', 'promote', 'repoint', 'validate', 'status-page', 'drill-marker-read']);
+    assert.deepEqual(report.steps.map((s) => s.path), ['drill-marker-write', 'kill-primary', 'detect', 'promote', 'repoint', 'validate', 'status-page', 'drill-marker-read']);
+
+    // The incident is the one Firebreak's detection opened: a P0 from the monitor's alert.
     const incident = await getIncident(ctx, report.incident!);
     assert.equal(incident.severity, 'P0');
+    const alerts = await env.db.kysely.selectFrom('alerts').select(['integration_id', 'dedup_key', 'severity']).where('incident_id', '=', incident.id).execute();
+    assert.ok(alerts.some((a) => a.integration_id === 'monitors' && a.dedup_key === 'monitor/database-writes'), `the monitor's alert opened it: ${JSON.stringify(alerts)}`);
+    assert.ok(Date.parse(incident.created_at) > Date.parse(report.started_at), 'opened after the drill began');
+    // The status page update went out on it.
+    const publication = await getPublication(ctx, incident.ref);
+    assert.ok(publication.public_incident, 'the status page has a public incident for it');
+    assert.equal(publication.public_incident.status, 'monitoring');
+    // The incident rule proposed the failover on it, but left the run to the drill: one run only.
+    const timeline = await env.db.kysely.selectFrom('incident_timeline').select(['kind', 'data']).where('incident_id', '=', incident.id).execute();
+    const proposal = timeline.find((e) => e.kind === 'runbook_proposed');
+    assert.ok(proposal, 'the rule proposed the failover runbook');
+    const proposed = JSON.parse(proposal.data ?? '{}') as { run: string | null; drill?: string };
+    assert.equal(proposed.run, null);
+    assert.equal(proposed.drill, 'database-failover-drill');
+    const runs = await env.db.kysely.selectFrom('runbook_runs').select(['id', 'mode']).execute();
+    assert.deepEqual(runs.map((r) => r.mode), ['drill']);
+
     assert.ok(report.rto.measured_ms! > 0 && report.rto.met);
     assert.ok(report.rpo!.measured_ms !== null && report.rpo!.met, 'the marker written before the failure survived on the replica');
     assert.equal(report.rpo!.surviving_marker_at, report.rpo!.marker_at);

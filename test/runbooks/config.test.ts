@@ -99,6 +99,18 @@ describe('runbook configuration', () => {
     assert.match(formatIssues('firebreak.yaml', missing.ok ? [] : missing.issues), /runbooks\.files\[0\]: no runbook file matches "nothing\/\*\.yaml"/);
   });
 
+  test('wait_for takes exactly one condition; an incident condition names a known service', () => {
+    const waitFor = (step: string) => withRunbooks(['  definitions:', '    - id: one', '      name: One', '      steps:', `        - ${step}`].join('\n'));
+    const ok = parseConfigText(waitFor('{ id: detect, type: wait_for, incident: { service: database, min_severity: P0 }, timeout: 5m }'), {}, { baseDir: dir });
+    assert.ok(ok.ok, ok.ok ? '' : formatIssues('firebreak.yaml', ok.issues));
+    const step = ok.config.runbooks.runbooks[0].definition.steps[0] as { incident?: { service: string; min_severity: string } };
+    assert.deepEqual(step.incident, { service: 'database', min_severity: 'P0' });
+    const both = parseConfigText(waitFor('{ id: detect, type: wait_for, monitor: db, incident: { service: database } }'), {}, { baseDir: dir });
+    assert.match(formatIssues('firebreak.yaml', both.ok ? [] : both.issues), /step "detect", field monitor: give exactly one of monitor, http or incident/);
+    const unknown = parseConfigText(waitFor('{ id: detect, type: wait_for, incident: { service: nowhere } }'), {}, { baseDir: dir });
+    assert.match(formatIssues('firebreak.yaml', unknown.ok ? [] : unknown.issues), /steps\[0\]\.incident\.service: runbook "one", step "detect", field incident\.service: unknown service "nowhere"/);
+  });
+
   test('config check reads runbook files relative to the config file', () => {
     const cfg = join(dir, 'firebreak.yaml');
     writeFileSync(join(dir, 'runbooks', 'ok.yaml'), 'id: ok\nname: OK\nsteps:\n  - { id: hello, type: command, command: [echo, hi] }\n');

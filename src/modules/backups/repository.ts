@@ -80,11 +80,6 @@ export async function backupMetricsRows(ctx: TxContext) {
   return { newest, lastVerify };
 }
 
-/** An unresolved internal alert of Firebreak's with this key, if any. */
-export async function openInternalAlert(ctx: TxContext, dedupKey: string): Promise<{ id: string } | undefined> {
-  return q(ctx).selectFrom('alerts').select('id').where('integration_id', '=', 'firebreak').where('dedup_key', '=', dedupKey).where('status', '!=', 'resolved').executeTakeFirst();
-}
-
 /** Creates a timer unless one of its kind and subject is pending (a restart must not postpone it). */
 export async function insertTimerIfAbsent(ctx: TxContext, kind: string, subjectId: string, dueAt: number): Promise<void> {
   await q(ctx).insertInto('timers').values({ kind, subject_id: subjectId, due_at: dueAt, data: '{}' }).onConflict((oc) => oc.columns(['kind', 'subject_id']).doNothing()).execute();

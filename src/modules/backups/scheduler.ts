@@ -1,13 +1,13 @@
 import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { raiseInternalAlert } from '../signals/index.ts';
+import { openInternalAlert, raiseInternalAlert } from '../signals/index.ts';
 import type { Ctx } from '../context.ts';
 import type { Timer, TimerHandler } from '../timers/index.ts';
 import { setTimer } from '../timers/index.ts';
 import { createBackup } from './create-backup.ts';
 import { backupFailureOf } from './errors.ts';
 import { pruneBackups } from './prune-backups.ts';
-import { insertTimerIfAbsent, openInternalAlert } from './repository.ts';
+import { insertTimerIfAbsent } from './repository.ts';
 import type { BackupEnv } from './run-context.ts';
 import { verifyBackup } from './verify-backup.ts';
 

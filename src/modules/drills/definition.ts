@@ -19,11 +19,6 @@ export function assertSafeTarget(config: FirebreakConfig, drill: DrillConfig, va
 /** The failure step: RTO and RPO are measured from its start. */
 export const failureStepOf = (drill: DrillConfig, def: RunbookDefinition): string => drill.failure_step ?? def.steps[0].id;
 
-/**
- * What a drill run executes: the runbook's steps, with the marker written first and the newest
- * surviving marker read last (when the drill measures RPO), and the drill's cleanup steps, which
- * the runbook engine runs at the end whatever happened.
- */
 /** What the drill run keeps of its drill, so a later config change does not change how it is measured. */
 export interface DrillRecord {
   id: string;
@@ -33,8 +28,14 @@ export interface DrillRecord {
   failure_step: string;
   recovered_step: string;
   marker: boolean;
+  status_page: 'hold' | 'publish';
 }
 
+/**
+ * What a drill run executes: the runbook's steps, with the marker written first and the newest
+ * surviving marker read last (when the drill measures RPO), and the drill's cleanup steps, which
+ * the runbook engine runs at the end whatever happened.
+ */
 export function drillRunDefinition(drill: DrillConfig, def: RunbookDefinition, markerAt: number): RunbookDefinition & { cleanup: LeafStep[]; drill: DrillRecord } {
   const steps: RunbookStep[] = [...def.steps];
   if (drill.marker) {
@@ -43,6 +44,6 @@ export function drillRunDefinition(drill: DrillConfig, def: RunbookDefinition, m
     steps.unshift(write);
     steps.push(read);
   }
-  const record: DrillRecord = { id: drill.id, name: drill.name ?? drill.id, target: drill.target, production: drill.production, failure_step: failureStepOf(drill, def), recovered_step: drill.recovered_step, marker: drill.marker !== undefined };
+  const record: DrillRecord = { id: drill.id, name: drill.name ?? drill.id, target: drill.target, production: drill.production, failure_step: failureStepOf(drill, def), recovered_step: drill.recovered_step, marker: drill.marker !== undefined, status_page: drill.status_page };
   return { ...def, steps, cleanup: drill.cleanup, drill: record };
 }

@@ -3,6 +3,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Ctx } from '../context.ts';
 import { createActionItem } from '../postmortems/index.ts';
+import { openInternalAlert, raiseInternalAlert } from '../signals/index.ts';
 import { findRun, incidentRefOf, stepRunsOf, type StepRunRow } from '../runbooks/index.ts';
 import type { DrillRecord } from './definition.ts';
 import { setDrillRunItems, settleDrillRun, unsettledDrillRuns, type DrillRunRow } from './repository.ts';
@@ -99,6 +100,30 @@ export function measureDrill(row: DrillRunRow, run: { status: string; error: str
   };
 }
 
+export const drillAlertKey = (drillId: string) => `recovery/drill/${drillId}`;
+
+/**
+ * A failed drill is a finding about recovery, so it goes into the incident pipeline like any other
+ * signal, on the drill's service: P2 when the recovery itself did not work (the run failed or was
+ * cancelled), P3 when it worked but missed an objective or left its cleanup undone. The next drill
+ * that passes resolves it.
+ */
+async function signalDrillOutcome(tx: Ctx, row: DrillRunRow, report: DrillReport): Promise<void> {
+  const key = drillAlertKey(row.drill_id);
+  if (report.passed) {
+    if (await openInternalAlert(tx, key)) await raiseInternalAlert(tx, { dedupKey: key, serviceId: row.service_id, summary: `Drill ${row.drill_id} passes again`, severity: 'P3', details: {} }, false);
+    return;
+  }
+  if (!tx.config.current.services.some((s) => s.id === row.service_id)) return;
+  await raiseInternalAlert(tx, {
+    dedupKey: key,
+    serviceId: row.service_id,
+    summary: `Drill ${row.drill_id} failed: ${report.reasons.join('; ')}`.slice(0, 1000),
+    severity: report.run_status === 'succeeded' ? 'P3' : 'P2',
+    details: { drill: row.drill_id, drill_run: row.id, run: row.run_id, rto_ms: report.rto.measured_ms, rto_objective_ms: report.rto.objective_ms, rpo_ms: report.rpo?.measured_ms ?? null, rpo_objective_ms: report.rpo?.objective_ms ?? null, reasons: report.reasons },
+  });
+}
+
 /**
  * Measures and records every drill whose run has ended (one pass; safe on several nodes: the
  * settle is a conditional update). Follow-up action items are filed on the run's incident when
@@ -134,6 +159,7 @@ export async function settleDrills(ctx: Ctx, logger?: Logger): Promise<number> {
           }
           if (ids.length) await setDrillRunItems(tx, row.id, JSON.stringify(report), JSON.stringify(ids));
         }
+        await signalDrillOutcome(tx, row, report);
         return true;
       });
       if (ok) settled++;

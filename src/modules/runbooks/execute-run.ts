@@ -45,7 +45,8 @@ export async function executeRun(deps: ExecDeps, runId: string, stop: AbortSigna
 }
 
 class RunExecution {
-  private readonly def: RunbookDefinition & { cleanup?: LeafStep[] };
+  /** A drill's run carries its cleanup steps and what it may reach (see drills/definition.ts). */
+  private readonly def: RunbookDefinition & { cleanup?: LeafStep[]; drill?: { id: string; status_page?: 'hold' | 'publish' } };
   private cleanedUp = false;
   private readonly secrets: string[];
   private readonly scope: Scope;
@@ -58,7 +59,7 @@ class RunExecution {
     private readonly run: RunRow,
     stop: AbortSignal,
   ) {
-    this.def = JSON.parse(run.definition) as RunbookDefinition & { cleanup?: LeafStep[] };
+    this.def = JSON.parse(run.definition) as RunExecution['def'];
     this.secrets = secretValues(this.def, deps.env);
     this.ctx = { ...deps.ctx, actor: runActor(run.runbook_id, run.started_by), requestId: `runbook-${run.id}` };
     this.scope = { vars: JSON.parse(run.variables), steps: {}, secrets: deps.env, run: { id: run.id }, incident: null };
@@ -305,6 +306,8 @@ class RunExecution {
       runId: this.run.id,
       stepPath: path,
       linkIncident: (incident) => this.linkIncident(incident),
+      runCreatedAt: Number(this.run.created_at),
+      drill: this.def.drill ? { id: this.def.drill.id, status_page: this.def.drill.status_page ?? 'hold' } : null,
     };
     const aborted = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);

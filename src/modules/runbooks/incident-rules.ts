@@ -4,7 +4,7 @@ import { formatDuration } from '../../lib/duration.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
 import { findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
-import { insertProposal, monitorDownSince, openIncidentsOnService, setProposalRun } from './repository.ts';
+import { activeDrillOnService, insertProposal, monitorDownSince, openIncidentsOnService, setProposalRun } from './repository.ts';
 import { startRun } from './start-run.ts';
 
 /**
@@ -18,10 +18,10 @@ export async function evaluateIncidentRules(ctx: Ctx): Promise<number> {
   let made = 0;
   for (const rule of config.incident_rules) {
     const now = ctx.clock.now();
-    const targets: { incident: { id: string; number: number }; why: string }[] = [];
+    const targets: { incident: { id: string; number: number }; service: string; why: string }[] = [];
     if (rule.when.incident) {
       const { service, min_severity } = rule.when.incident;
-      for (const incident of await openIncidentsOnService(ctx, service, min_severity)) targets.push({ incident, why: `a ${incident.severity} incident is open on ${service}` });
+      for (const incident of await openIncidentsOnService(ctx, service, min_severity)) targets.push({ incident, service, why: `a ${incident.severity} incident is open on ${service}` });
     }
     if (rule.when.monitor_down) {
       const { monitor, for: forMs } = rule.when.monitor_down;
@@ -29,15 +29,20 @@ export async function evaluateIncidentRules(ctx: Ctx): Promise<number> {
       const service = config.monitors.find((m) => m.id === monitor)?.service;
       if (since !== undefined && since <= now - forMs && service) {
         const open = await findOpenIncidentOnService(ctx, service);
-        if (open) targets.push({ incident: { id: open.id, number: Number(open.number) }, why: `monitor ${monitor} has been down since ${isoTime(since)} (${formatDuration(forMs)} or more)` });
+        if (open) targets.push({ incident: { id: open.id, number: Number(open.number) }, service, why: `monitor ${monitor} has been down since ${isoTime(since)} (${formatDuration(forMs)} or more)` });
       }
     }
-    for (const t of targets) if (await propose(ctx, rule, t.incident, t.why)) made++;
+    for (const t of targets) if (await propose(ctx, rule, t.incident, t.service, t.why)) made++;
   }
   return made;
 }
 
-async function propose(ctx: Ctx, rule: IncidentRuleConfig, incident: { id: string; number: number }, why: string): Promise<boolean> {
+/**
+ * While a drill runs against the service, the rule proposes but never starts its run: the drill is
+ * already running its runbook against the drill's target, and a second run would act on whatever
+ * the rule's variables name (production, typically).
+ */
+async function propose(ctx: Ctx, rule: IncidentRuleConfig, incident: { id: string; number: number }, service: string, why: string): Promise<boolean> {
   const runbook = ctx.config.current.runbooks.runbooks.find((r) => r.definition.id === rule.runbook);
   if (!runbook) return false;
   const actor = { type: 'system' as const, userId: null, name: `incident rule ${rule.id}`, role: 'responder' as const };
@@ -45,17 +50,18 @@ async function propose(ctx: Ctx, rule: IncidentRuleConfig, incident: { id: strin
     if (!(await insertProposal(tx, { rule_id: rule.id, incident_id: incident.id, runbook_id: rule.runbook, at: tx.clock.now() }))) return false;
     const ref = `INC-${incident.number}`;
     let runId: string | null = null;
-    if (rule.run) {
+    const drill = rule.run ? await activeDrillOnService(tx, service) : undefined;
+    if (rule.run && !drill) {
       runId = (await startRun(tx, rule.runbook, { incident: incident.id, variables: rule.variables })).run.id;
       await setProposalRun(tx, rule.id, incident.id, runId);
     }
     const vars = Object.entries(rule.variables).map(([k, v]) => ` --var ${k}=${String(v)}`).join('');
-    const how = runId ? `run ${runId} started (firebreak runbook status ${runId})` : `run it: firebreak runbook run ${rule.runbook} --incident ${ref}${vars} (add --dry-run to see the plan first)`;
+    const how = drill ? `not started: drill ${drill.drill_id} is running on ${service} (run ${drill.run_id})` : runId ? `run ${runId} started (firebreak runbook status ${runId})` : `run it: firebreak runbook run ${rule.runbook} --incident ${ref}${vars} (add --dry-run to see the plan first)`;
     const link = `${tx.config.current.organisation.public_url.replace(/\/+$/, '')}/api/v1/runbooks/${rule.runbook}`;
     await recordChange(tx, incident, {
       kind: 'runbook_proposed',
       body: `Runbook ${runbook.definition.name} (${rule.runbook}) proposed by rule ${rule.id}: ${why}; ${how}`,
-      data: { rule: rule.id, runbook: rule.runbook, version: runbook.version, link, variables: rule.variables, run: runId, why },
+      data: { rule: rule.id, runbook: rule.runbook, version: runbook.version, link, variables: rule.variables, run: runId, why, ...(drill ? { drill: drill.drill_id, drill_run: drill.run_id } : {}) },
     });
     return true;
   });

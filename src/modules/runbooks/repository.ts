@@ -105,16 +105,22 @@ export async function userHandle(ctx: Db, userId: string): Promise<string | unde
 }
 
 /** Open incidents on a service at `severity` or more severe (P0 is the most severe). */
-export async function openIncidentsOnService(ctx: Db, serviceId: string, severity: string): Promise<{ id: string; number: number; severity: string }[]> {
-  const rows = await q(ctx)
+export async function openIncidentsOnService(ctx: Db, serviceId: string, severity: string, openedSince?: number): Promise<{ id: string; number: number; severity: string; created_at: number }[]> {
+  let select = q(ctx)
     .selectFrom('incident_services')
     .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
-    .select(['incidents.id', 'incidents.number', 'incidents.severity'])
+    .select(['incidents.id', 'incidents.number', 'incidents.severity', 'incidents.created_at'])
     .where('incident_services.service_id', '=', serviceId)
     .where('incidents.state', 'not in', ['resolved', 'closed'])
-    .where('incidents.severity', '<=', severity)
-    .execute();
-  return rows.map((r) => ({ id: r.id, number: Number(r.number), severity: r.severity }));
+    .where('incidents.severity', '<=', severity);
+  if (openedSince !== undefined) select = select.where('incidents.created_at', '>=', openedSince);
+  const rows = await select.orderBy('incidents.created_at').execute();
+  return rows.map((r) => ({ id: r.id, number: Number(r.number), severity: r.severity, created_at: Number(r.created_at) }));
+}
+
+/** The drill running now against a service, if any (its incidents are the drill's, not an outage's). */
+export async function activeDrillOnService(ctx: Db, serviceId: string): Promise<{ drill_id: string; run_id: string } | undefined> {
+  return q(ctx).selectFrom('drill_runs').select(['drill_id', 'run_id']).where('service_id', '=', serviceId).where('status', '=', 'running').executeTakeFirst();
 }
 
 /** When a monitor's confirmed state became `down`, if it is down now. */

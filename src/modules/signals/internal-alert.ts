@@ -1,6 +1,7 @@
 import type { Severity } from '../../config/defaults.ts';
 import type { Ctx } from '../context.ts';
 import { FIREBREAK_INTEGRATION_ID } from '../../config/monitors-schema.ts';
+import { q } from '../../db/transaction.ts';
 import { acceptSignal } from './signal-queue.ts';
 
 export { FIREBREAK_INTEGRATION_ID } from '../../config/monitors-schema.ts';
@@ -42,4 +43,9 @@ export async function raiseInternalAlert(ctx: Ctx, alert: InternalAlert, firing 
         ]
       : [{ status: 'resolved', dedupKey: alert.dedupKey, serviceId: alert.serviceId }],
   );
+}
+
+/** One of Firebreak's own alerts, if it is open (a resolve is only sent for an alert that is). */
+export async function openInternalAlert(ctx: Ctx, dedupKey: string): Promise<{ id: string } | undefined> {
+  return q(ctx).selectFrom('alerts').select('id').where('integration_id', '=', FIREBREAK_INTEGRATION_ID).where('dedup_key', '=', dedupKey).where('status', '!=', 'resolved').executeTakeFirst();
 }

@@ -52,9 +52,19 @@ export async function runNotifyStep(spec: { message: string; channels?: string[]
   });
 }
 
-/** Posts the incident's public update on the status page (creating its public incident on first use). */
-export async function runStatuspageStep(spec: { status: 'investigating' | 'identified' | 'monitoring' | 'resolved'; body: string; name?: string }, env: StepEnv): Promise<{ public_incident: string | null }> {
+/**
+ * Posts the incident's public update on the status page (creating its public incident on first
+ * use). In a drill that holds its status page, the update is written on the incident's timeline as
+ * what would have been posted, and nothing reaches the public page.
+ */
+export async function runStatuspageStep(spec: { status: 'investigating' | 'identified' | 'monitoring' | 'resolved'; body: string; name?: string }, env: StepEnv): Promise<{ public_incident: string | null; held?: true }> {
   const incident = requireIncident(env, 'statuspage');
+  if (env.drill && env.drill.status_page === 'hold') {
+    await withTransaction(env.ctx, (tx) =>
+      recordChange(tx, incident, { kind: 'note', body: `Drill ${env.drill!.id}: status page update held (not published). It would read, as ${spec.status}: ${spec.body}`, data: { run: env.runId, step: env.stepPath, drill: env.drill!.id, held: { status: spec.status, body: spec.body, ...(spec.name ? { name: spec.name } : {}) } } }),
+    );
+    return { public_incident: null, held: true };
+  }
   const view = await publishIncident(env.ctx, incident.id, { status: spec.status, body: spec.body, ...(spec.name ? { name: spec.name } : {}) });
   return { public_incident: view.public_incident?.id ?? null };
 }
@@ -70,7 +80,9 @@ export interface IncidentSpec {
 /** Updates the run's incident (note, severity, state) or creates one and links the run to it. */
 export async function runIncidentStep(spec: IncidentSpec, env: StepEnv): Promise<{ ref: string; state: string; severity: string }> {
   if (spec.action === 'create') {
-    const view = await createIncident(env.ctx, { title: spec.title!, severity: spec.severity!, services: spec.services ?? [], description: spec.body ?? '', source: 'automated' });
+    // An incident a drill opens says so in its title: whoever it pages knows it is an exercise.
+    const title = env.drill && !/\bdrill\b/i.test(spec.title!) ? `[drill] ${spec.title!}` : spec.title!;
+    const view = await createIncident(env.ctx, { title, severity: spec.severity!, services: spec.services ?? [], description: spec.body ?? '', source: 'automated' });
     await env.linkIncident({ id: view.id, number: Number(view.ref.slice(4)) });
     return { ref: view.ref, state: view.state, severity: view.severity };
   }

@@ -13,6 +13,10 @@ export interface StepEnv {
   linkIncident(incident: { id: string; number: number }): Promise<void>;
   runId: string;
   stepPath: string;
+  /** When the run was started (queued): conditions such as "an incident opened since" count from here. */
+  runCreatedAt: number;
+  /** Set when the run is a drill: steps that reach customers hold back unless the drill allows them. */
+  drill: { id: string; status_page: 'hold' | 'publish' } | null;
 }
 
 /** A step that did not do what it should: the message is recorded (masked) and on_failure applies. */

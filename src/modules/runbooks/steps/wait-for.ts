@@ -1,4 +1,7 @@
-import { monitorStatus } from '../repository.ts';
+import type { Severity } from '../../../config/defaults.ts';
+import { isoTime } from '../../../lib/iso-time.ts';
+import { addNote } from '../../incidents/index.ts';
+import { monitorStatus, openIncidentsOnService } from '../repository.ts';
 import { sendHttp, type HttpRequestSpec } from './http.ts';
 import { sleepUnless, StepFailure, type StepEnv } from './types.ts';
 
@@ -6,14 +9,25 @@ export interface WaitForSpec {
   monitor?: string;
   state: string;
   http?: HttpRequestSpec;
+  incident?: { service: string; min_severity: Severity };
   interval: number;
+}
+
+export interface WaitForOutput {
+  waited_ms: number;
+  checks: number;
+  last: string;
+  /** For an incident condition: the incident found (the run is now linked to it). */
+  incident?: { ref: string; severity: string; opened_at: string; opened_after_run_ms: number };
 }
 
 /**
  * Looks every `interval` until the condition holds: a monitor's confirmed state (as the monitor
- * runner recorded it), or an HTTP answer meeting `expect`. The step's timeout is the deadline.
+ * runner recorded it), an HTTP answer meeting `expect`, or an incident that Firebreak's detection
+ * opened on a service since the run started (the run is linked to it, so its steps and its drill's
+ * report belong to that incident). The step's timeout is the deadline.
  */
-export async function runWaitForStep(spec: WaitForSpec, env: StepEnv): Promise<{ waited_ms: number; checks: number; last: string }> {
+export async function runWaitForStep(spec: WaitForSpec, env: StepEnv): Promise<WaitForOutput> {
   const started = Date.now();
   let checks = 0;
   let last = '';
@@ -24,6 +38,16 @@ export async function runWaitForStep(spec: WaitForSpec, env: StepEnv): Promise<{
       if (status === undefined) throw new StepFailure(`monitor "${spec.monitor}" has no state yet`);
       last = `monitor ${spec.monitor} is ${status}`;
       if (status === spec.state) return { waited_ms: Date.now() - started, checks, last };
+    } else if (spec.incident !== undefined) {
+      const { service, min_severity } = spec.incident;
+      const [found] = await openIncidentsOnService(env.ctx, service, min_severity, env.runCreatedAt);
+      last = found ? `INC-${found.number} (${found.severity}) is open on ${service}` : `no ${min_severity} or worse incident opened on ${service} since the run started`;
+      if (found) {
+        const incident = { id: found.id, number: found.number };
+        await env.linkIncident(incident);
+        if (env.drill) await addNote(env.ctx, incident.id, { body: `Opened during drill ${env.drill.id} (runbook run ${env.runId}): this is an exercise against the drill's target, not an outage of production.` });
+        return { waited_ms: Date.now() - started, checks, last, incident: { ref: `INC-${found.number}`, severity: found.severity, opened_at: isoTime(found.created_at), opened_after_run_ms: found.created_at - env.runCreatedAt } };
+      }
     } else {
       try {
         const { output, problems } = await sendHttp(spec.http!, env.signal);
