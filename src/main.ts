@@ -90,7 +90,21 @@ export async function startServer(
     for (const warning of deliveryWarnings(config.current)) logger.warn(warning);
     const backupEnv: BackupEnv = { store: storeLocation(settings), dataDir: settings.dataDir, env: settings.env, version: VERSION, logger };
     const backups = backupSchedule(backupEnv);
-    await ensureBackupTimers({ db, clock, config, requestId: 'backups', actor: systemActor('firebreak') });
+    const backupCtx = { db, clock, config, requestId: 'backups', actor: systemActor('firebreak') };
+    await ensureBackupTimers(backupCtx);
+    // Backups enabled by a reload start on schedule too. A missing key does not stop the reload
+    // (the rest of the config applies); it is logged now, and the first backup's failure raises
+    // an incident a minute later, so it cannot go unnoticed.
+    config.onChange(() => {
+      const b = config.current.backups;
+      if (!b.configured || !b.enabled) return;
+      try {
+        loadMasterKey(b, settings.env);
+      } catch (err) {
+        logger.error({ err }, 'backups are enabled but their encryption key cannot be loaded: scheduled backups will fail until it can');
+      }
+      void ensureBackupTimers(backupCtx).catch((err) => logger.error({ err }, 'could not schedule the backups'));
+    });
     // Paging: incident events become escalation steps and queued notifications; the dispatcher sends them.
     const dispatcher = new NotificationDispatcher({ db, config, clock, logger, nodeId });
     await dispatcher.start();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { FIREBREAK_BIN, freePort, isolatedEnv, REPO_ROOT, waitFor } from '../helpers/processes.ts';
 
 const PASSWORD = 'sighup-test-admin-password';
@@ -115,6 +116,26 @@ describe('SIGHUP reloads firebreak.yaml in the running server', () => {
     assert.equal(line.level, 30);
     assert.equal(line.config, configPath);
     assert.deepEqual(await services(), ['alpha', 'beta', 'gamma']);
+  });
+
+  test('backups enabled by a reload are scheduled; a key that cannot be read is logged, not fatal', async () => {
+    writeFileSync(configPath, `${config(['alpha', 'beta', 'gamma'])}backups:\n  enabled: true\n  encryption:\n    key_env: FIREBREAK_TEST_NO_SUCH_KEY\n`);
+    const before = logs().length;
+    child.kill('SIGHUP');
+    await waitBriefly('reload in the log', () => logs().slice(before).find((l) => l.msg === 'configuration reloaded'));
+    const keyLine = await waitBriefly('key problem in the log', () => logs().slice(before).find((l) => /encryption key cannot be loaded/.test(l.msg)));
+    assert.equal(keyLine.level, 50);
+    const db = new BetterSqlite3(join(dir, 'data', 'firebreak.db'), { readonly: true, fileMustExist: true });
+    try {
+      const kinds = await waitBriefly('backup timers', () => {
+        const rows = db.prepare("select kind from timers where kind like 'backups.%' order by kind").all() as { kind: string }[];
+        return rows.length === 2 ? rows.map((r) => r.kind) : undefined;
+      });
+      assert.deepEqual(kinds, ['backups.create', 'backups.verify']);
+    } finally {
+      db.close();
+    }
+    assert.equal(child.exitCode, null, 'still running');
   });
 
   test('SIGTERM shuts down gracefully with exit code 0', async () => {
