@@ -49,6 +49,12 @@ const stepBase = {
   retries: z.number().int().min(0).max(20).default(0),
   backoff: duration.default(1000),
   on_failure: z.enum(ON_FAILURE).default('stop'),
+  /**
+   * Runs the step only when this holds, an assertion (as `expect.body` writes them) on
+   * `{ vars, steps, incident }`: `$.vars.region == "eu"`, `$.steps.check-lag.output.json.lag < 30`.
+   * Otherwise the step is recorded as skipped and the run goes on.
+   */
+  when: assertion.optional(),
 };
 
 const httpStep = z.strictObject({ ...stepBase, type: z.literal('http'), ...httpRequest });
@@ -178,7 +184,7 @@ export const runbookSchema = z
     description: z.string().max(5000).optional(),
     variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a variable name'), variableSchema).default({}),
     steps: z.array(topStep).min(1).max(200),
-    /** Run, in order, by a step whose on_failure is `rollback` and which has no rollback of its own. */
+    /** Run, in order, when a step whose on_failure is `rollback` fails (after its retries). */
     rollback: z.array(leafStep).max(100).default([]),
   })
   .superRefine((rb, ctx) => {
@@ -350,6 +356,10 @@ export function crossCheckRunbook(
       step.approvers?.users?.forEach((u, k) => {
         if (!known.users.has(u)) issues.push({ path: [...path, 'approvers', 'users', k], message: `unknown user "${u}"` });
       });
+    }
+    if (step.when !== undefined) {
+      for (const m of step.when.matchAll(/\$\.steps\.([a-z0-9][a-z0-9_-]*)/g)) if (!before.has(m[1])) issues.push({ path: [...path, 'when'], message: `the condition reads step "${m[1]}", which is not an earlier step` });
+      for (const m of step.when.matchAll(/\$\.vars\.([A-Za-z_][A-Za-z0-9_]*)/g)) if (!Object.hasOwn(def.variables, m[1])) issues.push({ path: [...path, 'when'], message: `the condition reads variable "${m[1]}", which the runbook does not declare` });
     }
     const text = JSON.stringify(step.type === 'parallel' ? { ...step, steps: [] } : step);
     for (const m of text.matchAll(/\$\{\{\s*steps\.([a-z0-9][a-z0-9_-]*)/g)) {

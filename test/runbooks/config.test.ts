@@ -111,6 +111,19 @@ describe('runbook configuration', () => {
     assert.match(formatIssues('firebreak.yaml', unknown.ok ? [] : unknown.issues), /steps\[0\]\.incident\.service: runbook "one", step "detect", field incident\.service: unknown service "nowhere"/);
   });
 
+  test('a when condition is an assertion on earlier steps and declared variables', () => {
+    const runbook = (when: string) => withRunbooks(['  definitions:', '    - id: one', '      name: One', '      steps:', '        - { id: a, type: command, command: [echo] }', `        - { id: b, type: command, command: [echo], when: '${when}' }`].join('\n'));
+    const ok = parseConfigText(runbook('$.steps.a.output.exit_code == 0'), {}, { baseDir: dir });
+    assert.ok(ok.ok, ok.ok ? '' : formatIssues('firebreak.yaml', ok.issues));
+    const bad = (when: string) => {
+      const r = parseConfigText(runbook(when), {}, { baseDir: dir });
+      return formatIssues('firebreak.yaml', r.ok ? [] : r.issues);
+    };
+    assert.match(bad('$.steps.b.status == "skipped"'), /step "b", field when: the condition reads step "b", which is not an earlier step/);
+    assert.match(bad('$.vars.nope == 1'), /field when: the condition reads variable "nope", which the runbook does not declare/);
+    assert.match(bad('$.steps.a ~ 3'), /field when: bad assertion/);
+  });
+
   test('config check reads runbook files relative to the config file', () => {
     const cfg = join(dir, 'firebreak.yaml');
     writeFileSync(join(dir, 'runbooks', 'ok.yaml'), 'id: ok\nname: OK\nsteps:\n  - { id: hello, type: command, command: [echo, hi] }\n');

@@ -162,6 +162,46 @@ for (const { name, skip } of DIALECTS) {
       assert.deepEqual(JSON.parse(undo.body), { undo: 42 });
     });
 
+    test('a step with when runs only when its condition holds; skipped steps are recorded and readable by later conditions', async () => {
+      const step = (id: string, path: string, extra: Record<string, unknown> = {}) => ({ id, type: 'http' as const, url: `\${{ vars.base }}${path}`, ...extra });
+      setRunbooks(env, [
+        {
+          id: 'conditional',
+          name: 'Conditional',
+          variables: { base: {}, region: { default: 'eu' } },
+          steps: [
+            step('check', '/state'),
+            step('promote', '/promote', { method: 'POST', when: '$.steps.check.output.body.role == "replica"' }),
+            step('only-us', '/state', { when: '$.vars.region == "us"' }),
+            { id: 'group', type: 'parallel', steps: [step('in-eu', '/state', { when: '$.vars.region == "eu"' }), step('in-us', '/state', { when: '$.vars.region == "us"' })] },
+            step('after-skip', '/state', { when: '$.steps.only-us.status == "skipped"' }),
+          ],
+        },
+      ]);
+      const promotes = server.requests.filter((r) => r.url === '/promote').length;
+      const incident = await createIncident(responder(), { title: 'Replica check', severity: 'P3', services: ['database'] });
+      const done = await drive(env, newRunner(env), (await startRun(responder(), 'conditional', { incident: incident.ref, variables: { base: server.url } })).run.id);
+      assert.equal(done.status, 'succeeded', done.error ?? '');
+      // (a group's record is written when it ends, after its members'.)
+      assert.deepEqual(done.steps.map((s) => [s.path, s.status]).sort(), [
+        ['check', 'succeeded'],
+        ['promote', 'succeeded'],
+        ['only-us', 'skipped'],
+        ['group', 'succeeded'],
+        ['group/in-eu', 'succeeded'],
+        ['group/in-us', 'skipped'],
+        ['after-skip', 'succeeded'],
+      ].sort());
+      assert.equal(server.requests.filter((r) => r.url === '/promote').length, promotes + 1);
+      const skipped = done.steps.find((s) => s.path === 'only-us')!;
+      assert.match((skipped.outputs as { skipped: string }).skipped, /\$\.vars\.region == "us": got "eu"/);
+      const timeline = await getIncidentTimeline(responder(), incident.ref);
+      assert.ok(timeline.some((e) => /Step only-us skipped: its condition does not hold/.test(e.body)));
+      // The plan shows each step's condition.
+      const { plan } = await startRun(responder(), 'conditional', { variables: { base: server.url }, dry_run: true });
+      assert.equal(plan!.steps.find((s) => s.path === 'promote')!.when, '$.steps.check.output.body.role == "replica"');
+    });
+
     test('a parallel group runs its steps at once and their outputs feed later steps', async () => {
       setRunbooks(env, [
         {

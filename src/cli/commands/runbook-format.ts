@@ -66,7 +66,7 @@ export function renderPlan(plan: { steps: PlanStepView[]; rollback: PlanStepView
   return out;
 }
 
-const MARK: Record<string, string> = { succeeded: '✓', failed: '✗', rejected: '✗', interrupted: '!', cancelled: '-', running: '…', waiting: '?' };
+const MARK: Record<string, string> = { succeeded: '✓', failed: '✗', rejected: '✗', interrupted: '!', cancelled: '-', running: '…', waiting: '?', skipped: '·' };
 
 /** One line per finished (or running) attempt, for progress output. */
 export function stepLine(s: StepRunView): string {
@@ -87,7 +87,7 @@ export function renderPicture(run: RunDetailView, now: number, width = 40): stri
   const span = end - start;
   const col = (t: number) => Math.min(width - 1, Math.floor(((t - start) / span) * width));
   const label = Math.min(32, Math.max(...run.steps.map((s) => s.path.length + (s.attempt > 1 ? 3 : 0))));
-  const fill: Record<string, string> = { succeeded: '█', failed: '▒', rejected: '▒', interrupted: '▒', cancelled: '▒', running: '▓', waiting: '░' };
+  const fill: Record<string, string> = { succeeded: '█', failed: '▒', rejected: '▒', interrupted: '▒', cancelled: '▒', running: '▓', waiting: '░', skipped: '·' };
   let out = `  ${''.padEnd(label)}  ${formatAxis(span, width)}\n`;
   run.steps.forEach((s, i) => {
     const a = col(Date.parse(s.started_at));

@@ -4,7 +4,7 @@ import { resolve, secretNames, TemplateError, type Scope } from './template.ts';
 import type { PlanStepView } from './schemas.ts';
 
 /** Fields that steer a step rather than describe what it does; never templated. */
-const CONTROL = new Set(['id', 'name', 'type', 'timeout', 'retries', 'backoff', 'on_failure', 'steps']);
+const CONTROL = new Set(['id', 'name', 'type', 'timeout', 'retries', 'backoff', 'on_failure', 'steps', 'when']);
 
 /** What a step does: its own fields, templates not yet resolved. */
 export const stepFields = (step: RunbookStep | LeafStep): Record<string, unknown> => Object.fromEntries(Object.entries(step).filter(([k, v]) => !CONTROL.has(k) && v !== undefined));
@@ -47,7 +47,7 @@ export function planOf(def: RunbookDefinition, vars: Record<string, unknown>, in
       if (!(e instanceof TemplateError)) throw e;
       throw new DomainError('VALIDATION_FAILED', `step "${path}": ${e.message}`, { issues: [{ path: `steps.${path}`, message: e.message }] });
     }
-    return { path, type: step.type, name: step.name ?? null, timeout_ms: stepTimeout(step), retries: step.retries, on_failure: step.on_failure, inputs };
+    return { path, type: step.type, name: step.name ?? null, timeout_ms: stepTimeout(step), retries: step.retries, on_failure: step.on_failure, when: step.when ?? null, inputs };
   };
   const steps: PlanStepView[] = [];
   for (const s of def.steps) {

@@ -14,6 +14,7 @@ import { runSqlStep } from './steps/sql.ts';
 import { sleepUnless, StepFailure, type StepEnv } from './steps/types.ts';
 import { runWaitForStep, type WaitForSpec } from './steps/wait-for.ts';
 import { mask, resolve, TemplateError, type Scope } from './template.ts';
+import { checkJsonAssertion, parseJsonAssertion } from '../../lib/json-assertion.ts';
 
 /** What executing a run needs: the node's identity and lease length, and the environment for secrets and commands. */
 export interface ExecDeps {
@@ -115,7 +116,7 @@ class RunExecution {
     for (const r of records) latest.set(r.step_path, r);
     for (const [path, r] of latest) {
       const id = path.startsWith('rollback/') ? null : path.split('/').at(-1)!;
-      if (id && (r.status === 'succeeded' || r.status === 'failed')) this.scope.steps[id] = { output: r.outputs === null ? null : JSON.parse(r.outputs), status: r.status };
+      if (id && (r.status === 'succeeded' || r.status === 'failed' || r.status === 'skipped')) this.scope.steps[id] = { output: r.outputs === null ? null : JSON.parse(r.outputs), status: r.status };
     }
     let index = this.run.current_step === null ? 0 : Math.max(0, this.def.steps.findIndex((s) => s.id === this.run.current_step));
     if (this.run.current_step !== null && this.run.rerun_current === 0) {
@@ -137,6 +138,7 @@ class RunExecution {
       const step = this.def.steps[index];
       this.run.current_step = step.id;
       await this.fenced((tx) => updateRun(tx, this.run.id, { current_step: step.id, rerun_current: 0, updated_at: tx.clock.now() }));
+      if (await this.skipped(step, step.id)) continue;
       if (step.type === 'approval') {
         await this.askApproval(step);
         return;
@@ -234,8 +236,28 @@ class RunExecution {
     return error ? { ok: false, error, output } : { ok: true, output };
   }
 
+  /**
+   * A step whose `when` does not hold is recorded as skipped (with why) and counts as done: the
+   * run goes on, and later conditions can read `$.steps.<id>.status == "skipped"`.
+   */
+  private async skipped(step: RunbookStep | LeafStep, path: string): Promise<boolean> {
+    if (step.when === undefined) return false;
+    const verdict = checkJsonAssertion(parseJsonAssertion(step.when), { vars: this.scope.vars, steps: this.scope.steps, incident: this.scope.incident });
+    if (verdict === null) return false;
+    const reason = mask(verdict, this.secrets);
+    await this.fenced(async (tx) => {
+      const now = tx.clock.now();
+      await insertStepRun(tx, { id: newId('rbs', now), run_id: this.run.id, step_path: path, step_type: step.type, attempt: 1, status: 'skipped', inputs: JSON.stringify({ when: step.when }), outputs: JSON.stringify({ skipped: reason }), started_at: now, finished_at: now, approved_by: null, comment: null, error: null });
+      await this.timeline(tx, 'runbook_step', `Step ${path} skipped: its condition does not hold (${reason})`, { step: path, type: step.type, state: 'skipped', when: step.when, reason });
+    });
+    this.scope.steps[step.id] = { output: null, status: 'skipped' };
+    return true;
+  }
+
   /** One step with its retries: each attempt recorded as it starts and as it ends. */
   private async leaf(step: LeafStep, path: string): Promise<Outcome> {
+    // Top-level steps were looked at by the main loop; group members, rollback and cleanup here.
+    if (path !== step.id && (await this.skipped(step, path))) return { ok: true, output: null };
     const attempts = step.retries + 1;
     let last: Outcome = { ok: false, error: 'not run' };
     for (let attempt = 1; attempt <= attempts; attempt++) {

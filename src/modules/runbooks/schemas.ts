@@ -93,6 +93,8 @@ export const planStepView = z.object({
   timeout_ms: z.number(),
   retries: z.number(),
   on_failure: z.string(),
+  /** The step runs only when this condition holds (evaluated when the run reaches it). */
+  when: z.string().nullable(),
   /** The step's fields with variables resolved, secrets as ***, later outputs as <steps.x.output.y>. */
   inputs: z.unknown(),
 });
