@@ -9,7 +9,7 @@ import { KNOWN_MIGRATIONS, migrateToLatest, schemaStatus } from '../../src/db/mi
 import { ManualClock } from '../../src/lib/clock.ts';
 import { systemActor, type Ctx } from '../../src/modules/context.ts';
 import { createIncident } from '../../src/modules/incidents/index.ts';
-import { BACKUP_TIMER, backupSchedule, createBackup, ensureBackupTimers, restoreBackup, storeLocation, VERIFY_TIMER, type BackupEnv } from '../../src/modules/backups/index.ts';
+import { BACKUP_TIMER, backupSchedule, createBackup, ensureBackupTimers, restoreBackup, RESTORE_SLOW_ALERT_KEY, scheduledVerify, storeLocation, VERIFY_TIMER, type BackupEnv } from '../../src/modules/backups/index.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
 import { BEFORE_BACKUPS_NAMES, configWith, KEY_HEX, migrateBeforeBackups } from './helpers.ts';
@@ -95,5 +95,26 @@ for (const { name: dialect, skip } of DIALECTS) describe(`backups: older schemas
     assert.deepEqual(ran, ['backup']);
     const next = await db.kysely.selectFrom('timers').select('due_at').where('kind', '=', BACKUP_TIMER).executeTakeFirstOrThrow();
     assert.equal(Number(next.due_at), clock.now() + 6 * 3_600_000, 'the next backup in six hours');
+  });
+
+  test('a scheduled restore test slower than the RTO of the backups\' service raises its alert', async () => {
+    const url = await fresh();
+    const db = connect(url);
+    await migrateToLatest(db);
+    const store = config();
+    const service = store.current.services[0].id;
+    const withRto = (rto: number) => (store.current = { ...store.current, services: store.current.services.map((x) => (x.id === service ? { ...x, recovery: { ...x.recovery, rto } } : x)) });
+    const ctx: Ctx = { db, config: store, clock: new ManualClock(Date.UTC(2026, 11, 5, 12)), actor: systemActor('test'), requestId: 'test' };
+    const env: BackupEnv = { store: storeLocation({ databaseUrl: url, dataDir: dir }), dataDir: dir, env: { BACKUP_KEY: KEY_HEX }, version: 'test' };
+    await createBackup(ctx, env);
+    const signals = () => db.kysely.selectFrom('signals').select(['dedup_key', 'event_action', 'payload']).where('integration_id', '=', 'firebreak').where('dedup_key', '=', RESTORE_SLOW_ALERT_KEY).execute();
+    withRto(3_600_000);
+    await scheduledVerify(ctx, env);
+    assert.deepEqual(await signals(), [], 'a restore within the hour raises nothing');
+    withRto(1);
+    await scheduledVerify(ctx, env);
+    const [raised] = await signals();
+    assert.equal(raised?.event_action, 'trigger');
+    assert.match((JSON.parse(raised.payload) as { summary: string }).summary, new RegExp(`over the RTO of 0 s for ${service}`));
   });
 });

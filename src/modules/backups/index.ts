@@ -5,7 +5,7 @@ export { restoreBackup, type RestoreResult } from './restore-backup.ts';
 export { pruneBackups } from './prune-backups.ts';
 export { planRetention, type RetentionCandidate, type RetentionPlan } from './retention.ts';
 export { backupMetricsText } from './backup-metrics.ts';
-export { backupSchedule, ensureBackupTimers, scheduledBackup, scheduledVerify, BACKUP_TIMER, VERIFY_TIMER, BACKUP_ALERT_KEY, VERIFY_ALERT_KEY } from './scheduler.ts';
+export { backupSchedule, ensureBackupTimers, scheduledBackup, scheduledVerify, BACKUP_TIMER, VERIFY_TIMER, BACKUP_ALERT_KEY, VERIFY_ALERT_KEY, RESTORE_SLOW_ALERT_KEY } from './scheduler.ts';
 export { loadMasterKey, parseKey } from './keys.ts';
 export { storeLocation, type StoreLocation } from './tools.ts';
 export { backupFailureOf, type BackupFailure } from './errors.ts';

@@ -2,6 +2,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { openInternalAlert, raiseInternalAlert } from '../signals/index.ts';
 import type { Ctx } from '../context.ts';
+import { serviceObjectives } from '../recovery/index.ts';
 import type { Timer, TimerHandler } from '../timers/index.ts';
 import { setTimer } from '../timers/index.ts';
 import { createBackup } from './create-backup.ts';
@@ -16,6 +17,7 @@ export const VERIFY_TIMER = 'backups.verify';
 const SUBJECT = 'schedule';
 export const BACKUP_ALERT_KEY = 'firebreak/backup-failed';
 export const VERIFY_ALERT_KEY = 'firebreak/backup-verify-failed';
+export const RESTORE_SLOW_ALERT_KEY = 'firebreak/backup-restore-slower-than-rto';
 
 /** The service Firebreak's backup incidents are raised on: the configured one, else the first service. */
 function alertService(ctx: Ctx): string | null {
@@ -61,15 +63,21 @@ export async function scheduledBackup(ctx: Ctx, env: BackupEnv): Promise<void> {
   }
 }
 
-/** Verifies the newest backup in every target; any failure raises the incident. */
+/**
+ * Verifies the newest backup in every target; any failure raises the incident. The slowest
+ * measured restore is compared with the recovery time objective of the backups' service: a
+ * restore that alone takes longer than the RTO allows raises its own alert.
+ */
 export async function scheduledVerify(ctx: Ctx, env: BackupEnv): Promise<void> {
   const cfg = ctx.config.current.backups;
   if (!cfg.configured) return;
   let failure: unknown = null;
+  let slowest: { target: string; backup: string; ms: number } | null = null;
   for (const t of cfg.targets) {
     try {
       const r = await verifyBackup(ctx, env, { target: t.id });
       env.logger?.info({ backup: r.id, target: t.id, duration_ms: r.duration_ms }, 'scheduled restore test passed');
+      if (!slowest || r.duration_ms > slowest.ms) slowest = { target: t.id, backup: r.id, ms: r.duration_ms };
     } catch (e) {
       if (backupFailureOf(e) === 'BACKUP_LOCKED') return;
       env.logger?.error({ err: e, target: t.id }, 'scheduled restore test failed');
@@ -77,6 +85,27 @@ export async function scheduledVerify(ctx: Ctx, env: BackupEnv): Promise<void> {
     }
   }
   await reportOutcome(ctx, VERIFY_ALERT_KEY, 'backup verification', failure, env.logger);
+  if (slowest) await reportRestoreTime(ctx, slowest);
+}
+
+/** Raises (P3) or resolves the alert saying a measured restore is slower than the service's RTO. */
+async function reportRestoreTime(ctx: Ctx, slowest: { target: string; backup: string; ms: number }): Promise<void> {
+  const service = alertService(ctx);
+  if (!service) return;
+  const { rto_ms } = serviceObjectives(ctx.config.current, service);
+  await withTransaction(ctx, async (tx) => {
+    if (slowest.ms > rto_ms) {
+      await raiseInternalAlert(tx, {
+        dedupKey: RESTORE_SLOW_ALERT_KEY,
+        serviceId: service,
+        summary: `Restoring Firebreak's backup took ${Math.round(slowest.ms / 1000)} s, over the RTO of ${Math.round(rto_ms / 1000)} s for ${service}`,
+        severity: 'P3',
+        details: { target: slowest.target, backup: slowest.backup, restore_ms: slowest.ms, rto_ms },
+      });
+    } else if (await openInternalAlert(tx, RESTORE_SLOW_ALERT_KEY)) {
+      await raiseInternalAlert(tx, { dedupKey: RESTORE_SLOW_ALERT_KEY, serviceId: service, summary: 'Restoring Firebreak\'s backup fits the RTO again', severity: 'P3', details: {} }, false);
+    }
+  });
 }
 
 /**
