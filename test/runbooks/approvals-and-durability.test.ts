@@ -152,5 +152,19 @@ for (const { name, skip } of DIALECTS) {
       assert.deepEqual(run.steps.map((s) => [s.path, s.status]), [['first', 'succeeded'], ['slow', 'cancelled']]);
       assert.equal((await api('responder', 'POST', `/api/v1/runbook-runs/${id}/cancel`)).status, 409);
     });
+
+    test('an approval that names nobody asks the incident commander, unless the commander started the run', async () => {
+      setRunbooks(env, [{ ...FAILOVER, id: 'ask-commander', steps: FAILOVER.steps.map((s) => (s.type === 'approval' ? { ...s, approvers: undefined } : s)) }]);
+      const asked = async (starter: 'responder' | 'admin') => {
+        const inc = await api('responder', 'POST', '/api/v1/incidents', { title: 'Region down', severity: 'P0', commander: 'admin-user' });
+        assert.equal(inc.status, 201, JSON.stringify(inc.body));
+        const id = (await api(starter, 'POST', '/api/v1/runbooks/ask-commander/runs', { incident: inc.body.ref })).body.run.id;
+        assert.equal((await drive(env, newRunner(env), id)).status, 'waiting_approval');
+        const rows = await env.db.kysely.selectFrom('notifications').select('destination').where('key', 'like', `runbook/${id}/confirm/%`).execute();
+        return rows.map((n) => n.destination);
+      };
+      assert.deepEqual(await asked('responder'), ['user:admin-user:email']);
+      assert.deepEqual(await asked('admin'), [], 'the commander started it: someone else must approve, and is not guessed at');
+    });
   });
 }

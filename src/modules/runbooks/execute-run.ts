@@ -3,9 +3,9 @@ import { withTransaction } from '../../db/transaction.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Ctx } from '../context.ts';
-import { recordChange } from '../incidents/index.ts';
+import { loadIncidentViewsById, recordChange } from '../incidents/index.ts';
 import { secretValues, stepFields, stepTimeout } from './definition.ts';
-import { closeOpenSteps, findRun, incidentRefOf, insertStepRun, renewLease, stepRunsOf, updateRun, updateStepRun, type RunRow } from './repository.ts';
+import { closeOpenSteps, findRun, incidentRefOf, insertStepRun, renewLease, stepRunsOf, updateRun, updateStepRun, userHandle, type RunRow } from './repository.ts';
 import { runActor } from './run-actor.ts';
 import { runCommandStep, type CommandSpec } from './steps/command.ts';
 import { queueRunbookMessage, runIncidentStep, runNotifyStep, runStatuspageStep, type IncidentSpec } from './steps/firebreak-actions.ts';
@@ -204,8 +204,16 @@ class RunExecution {
       await insertStepRun(tx, { id: newId('rbs', now), run_id: this.run.id, step_path: step.id, step_type: 'approval', attempt: 1, status: 'waiting', inputs: JSON.stringify(inputs), outputs: null, started_at: now, finished_at: null, approved_by: null, comment: null, error: null });
       await updateRun(tx, this.run.id, { status: 'waiting_approval', deadline_at: deadline, updated_at: now, lease_owner: null, lease_until: 0 });
       await this.timeline(tx, 'runbook_approval', `Runbook ${this.def.name} waits for approval of "${step.id}": ${String(inputs.message)}`, { step: step.id, state: 'waiting', deadline_at: new Date(deadline).toISOString(), started_by: this.run.started_by });
-      // The approvers named by handle are asked directly (by their high-urgency methods).
-      const users = step.approvers?.users ?? [];
+      // The approvers named by handle are asked directly (by their high-urgency methods); a step
+      // that names none asks the incident's commander, who decides in an incident, unless the
+      // commander started the run (and so may not approve it).
+      let users = step.approvers?.users ?? [];
+      if (this.incident && users.length === 0) {
+        const [view] = await loadIncidentViewsById(tx, [this.incident.id]);
+        const starter = this.run.started_by_user === null ? undefined : await userHandle(tx, this.run.started_by_user);
+        const commander = view?.roles.commander;
+        if (commander && commander !== starter) users = [commander];
+      }
       if (this.incident && users.length) {
         const body = mask(`Approval needed for runbook ${this.def.name}: ${String(inputs.message)}\nApprove: firebreak runbook approve ${this.run.id} ${step.id} (or reject), before ${new Date(deadline).toISOString()}. Started by ${this.run.started_by}.`, this.secrets);
         await queueRunbookMessage(tx, this.incident, { users }, body, `runbook/${this.run.id}/${step.id}/${now}`);
