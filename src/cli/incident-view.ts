@@ -1,8 +1,8 @@
-import type { IncidentView, TimelineEntryView } from '../modules/incidents/schemas.ts';
+import type { IncidentPostmortemSummary, IncidentView, TimelineEntryView } from '../modules/incidents/schemas.ts';
 import { formatLocalTime, list, NONE } from './format.ts';
 import { renderFields, renderTable, type Column } from './table.ts';
 
-export type IncidentWithTimeline = IncidentView & { timeline: TimelineEntryView[] };
+export type IncidentWithTimeline = IncidentView & { timeline: TimelineEntryView[]; postmortem?: IncidentPostmortemSummary | null };
 export interface IncidentPage {
   data: IncidentView[];
   next_cursor: string | null;
@@ -37,6 +37,7 @@ export function renderIncident(i: IncidentWithTimeline, tz: string | undefined):
     ['closed', t(i.closed_at)],
     ['reopened', i.reopen_count ? `${i.reopen_count} time(s)` : NONE],
     ['war room', i.war_room_url ?? NONE],
+    ['postmortem', i.postmortem ? `${i.postmortem.id} (${i.postmortem.status.replace('_', ' ')}, due ${t(i.postmortem.due_at)})` : NONE],
     ['id', i.id],
   ]);
   out += '\nImpact\n';

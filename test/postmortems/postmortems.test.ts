@@ -47,6 +47,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       const resolvedAt = env.clock.now();
       assert.equal(resolvedAt, t0 + 5 * MIN);
       assertError(await get(`/api/v1/incidents/${inc.ref}/postmortem`), 404, 'NOT_FOUND');
+      assert.equal((await get(`/api/v1/incidents/${inc.ref}`)).json().postmortem, null, 'the detail says there is none yet');
       await driver.settle();
 
       const res = await get(`/api/v1/incidents/${inc.ref}/postmortem`);
@@ -60,6 +61,7 @@ for (const { name: dialect, skip } of DIALECTS) {
       assert.equal(pm.due_at, isoTime(resolvedAt + 48 * HOUR));
       assert.equal(pm.overdue, false);
       assert.deepEqual(pm.incident, { id: inc.id, ref: inc.ref, title: 'Checkout errors', severity: 'P1' });
+      assert.deepEqual((await get(`/api/v1/incidents/${inc.ref}`)).json().postmortem, { id: pm.id, status: 'draft', due_at: pm.due_at });
       const c = pm.content;
       assert.equal(c.incident.start, isoTime(t0 - MIN));
       assert.equal(c.incident.end, isoTime(resolvedAt));

@@ -65,7 +65,7 @@ export function incidentRoutes(runner: MonitorRunner | null = null): RouteDef[] 
       tag: 'incidents',
       summary: 'One incident (INC-42, 42 or its id) with its timeline',
       params: refParams,
-      response: { schema: incidents.incidentView.extend({ timeline: z.array(incidents.timelineEntryView), recent_changes: z.array(incidents.changeEventView) }) },
+      response: { schema: incidents.incidentView.extend({ timeline: z.array(incidents.timelineEntryView), recent_changes: z.array(incidents.changeEventView), postmortem: incidents.incidentPostmortemSummary.nullable() }) },
       handler: ({ ctx, params }) => incidents.getIncident(ctx, params.ref),
     }),
     defineRoute({

@@ -4,7 +4,7 @@ import { q } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { requireRole, type Ctx } from '../context.ts';
 import { findIncidentRow, loadTimeline, toViews, type IncidentRow } from './repository.ts';
-import { listIncidentsQuery, type ChangeEventView, type IncidentView, type TimelineEntryView } from './schemas.ts';
+import { listIncidentsQuery, type ChangeEventView, type IncidentPostmortemSummary, type IncidentView, type TimelineEntryView } from './schemas.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { serviceGraph } from '../services/service-graph.ts';
 import { OPEN_STATES, type IncidentState } from './state-machine.ts';
@@ -74,11 +74,17 @@ export async function getIncidentTimeline(ctx: Ctx, ref: string): Promise<Timeli
 /** How far before an incident's trigger its "what changed just before" list reaches. */
 export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
 
-export async function getIncident(ctx: Ctx, ref: string): Promise<IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[] }> {
+export async function getIncident(ctx: Ctx, ref: string): Promise<IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[]; postmortem: IncidentPostmortemSummary | null }> {
   requireRole(ctx, 'viewer');
   const row = await findIncidentRow(ctx, ref);
   const [view] = await toViews(ctx, [row]);
-  return { ...view, timeline: await loadTimeline(ctx, row.id), recent_changes: await recentChanges(ctx, row, view.services) };
+  return { ...view, timeline: await loadTimeline(ctx, row.id), recent_changes: await recentChanges(ctx, row, view.services), postmortem: await postmortemSummary(ctx, row.id) };
+}
+
+/** Whether the incident has a postmortem, and where it stands (the detail links to it; none is null, not an error). */
+async function postmortemSummary(ctx: Ctx, incidentId: string): Promise<IncidentPostmortemSummary | null> {
+  const pm = await q(ctx).selectFrom('postmortems').select(['id', 'status', 'due_at']).where('incident_id', '=', incidentId).executeTakeFirst();
+  return pm ? { id: pm.id, status: pm.status, due_at: isoTime(Number(pm.due_at)) } : null;
 }
 
 /**

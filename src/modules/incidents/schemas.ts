@@ -137,3 +137,7 @@ export const openIncidentCountsView = z.object({
   total: z.number(),
 });
 export type OpenIncidentCounts = z.output<typeof openIncidentCountsView>;
+
+/** The incident's postmortem on its detail: enough to link to it and say whether it is late. */
+export const incidentPostmortemSummary = z.object({ id: z.string(), status: z.string(), due_at: z.string() });
+export type IncidentPostmortemSummary = z.output<typeof incidentPostmortemSummary>;
