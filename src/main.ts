@@ -73,7 +73,7 @@ export async function startServer(
     const synced = await syncConfiguredUsers({ db, clock, config, requestId: 'config-users' });
     if (synced.created.length) logger.info({ users: synced.created }, 'users declared in the config created (no password until an admin sets one)');
     config.onChange(() => void syncConfiguredUsers({ db, clock, config, requestId: 'config-users' }).catch((err) => logger.error({ err }, 'could not sync the users declared in the config')));
-    const { app } = await buildApp({ db, config, clock, logger, version: VERSION, trustProxy: settings.trustProxy });
+    const { app } = await buildApp({ db, config, clock, logger, version: VERSION, trustProxy: settings.trustProxy, backups: { dataDir: settings.dataDir, env: settings.env } });
     await app.listen({ port: settings.port, host: settings.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;

@@ -36,7 +36,7 @@ import { serviceRoutes } from './routes/services.ts';
 import { userRoutes } from './routes/users.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { oncallMetricsText } from '../modules/oncall/index.ts';
-import { backupMetricsText } from '../modules/backups/index.ts';
+import { backupMetricsText, type BackupEnv } from '../modules/backups/index.ts';
 import { rpoMetricsText } from '../modules/recovery/index.ts';
 import { recoveryRoutes } from './routes/recovery.ts';
 import { escalationRoutes } from './routes/escalation.ts';
@@ -55,6 +55,7 @@ import { registerConsole } from './console.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { runbookRoutes } from './routes/runbooks.ts';
 import { drillRoutes } from './routes/drills.ts';
+import { backupRoutes } from './routes/backups.ts';
 
 export interface AppDeps {
   db: Database;
@@ -73,6 +74,8 @@ export interface AppDeps {
   monitors?: boolean;
   /** How often this node looks for changes to the status page (default 1 s). */
   statusPageRefreshMs?: number;
+  /** Where the backup targets and the key are, for the backups API (without it: the database's records only). */
+  backups?: Pick<BackupEnv, 'dataDir' | 'env'>;
 }
 
 /** What a session that must change its password may still do. */
@@ -186,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; r
     ...postmortemRoutes(statusPage),
     ...runbookRoutes(),
     ...drillRoutes(),
+    ...backupRoutes(deps.backups ?? null),
     ...liveRoutes(live),
   );
   for (const route of routes) register(app, deps, route);

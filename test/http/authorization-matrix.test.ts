@@ -21,6 +21,7 @@ import { startRun } from '../../src/modules/runbooks/index.ts';
 import { startDrill } from '../../src/modules/drills/index.ts';
 import { drillsSectionSchema, finishDrills } from '../../src/config/drill-schema.ts';
 import { runbookSchema, runbookVersion } from '../../src/config/runbook-schema.ts';
+import { backupsSchema, finishBackups } from '../../src/config/backup-schema.ts';
 import { newRunner, setRunbooks } from '../runbooks/kit.ts';
 
 /**
@@ -167,6 +168,9 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   'POST /api/v1/drills/:id/runs': (env) => (matrixDrills(env), { params: { id: 'matrix-drill' } }),
   'GET /api/v1/drill-runs': (env) => (matrixDrills(env), {}),
   'GET /api/v1/drill-runs/:id': async (env) => (matrixDrills(env), { params: { id: (await startDrill(env.ctx(env.users.admin.actor), 'matrix-drill')).id } }),
+  // Backups: configured (the app has no target access, so only records are listed); a POST only moves the backup timer.
+  'GET /api/v1/backups': (env) => (matrixBackups(env), {}),
+  'POST /api/v1/backups': (env) => (matrixBackups(env), {}),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {
@@ -200,6 +204,10 @@ const matrixDrills = (env: TestEnv) => {
     runbooks: { ...cfg.runbooks, runbooks: [...cfg.runbooks.runbooks, { definition, version: runbookVersion(definition), source: null }] },
     drills: finishDrills(drillsSectionSchema.parse({ targets: [{ id: 'matrix-target' }], definitions: [{ id: 'matrix-drill', runbook: 'matrix-drilled', service: 'database', target: 'matrix-target', recovered_step: 'noop', cleanup: [{ id: 'tidy', type: 'command', command: ['node', '-e', ''] }] }] })),
   };
+};
+const matrixBackups = (env: TestEnv) => {
+  if (env.config.current.backups.configured) return;
+  env.config.current = { ...env.config.current, backups: finishBackups(backupsSchema.parse({ encryption: { key_env: 'MATRIX_BACKUP_KEY' } })) };
 };
 /** A run of its own, brought (by a runner) to the status wanted. */
 const matrixRun = async (env: TestEnv, runbook: string, status: 'queued' | 'waiting_approval' | 'failed') => {

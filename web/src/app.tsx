@@ -20,6 +20,13 @@ import { Analytics } from './pages/Analytics.tsx';
 import { PostmortemPage } from './pages/PostmortemPage.tsx';
 import { Postmortems } from './pages/Postmortems.tsx';
 import { SignIn } from './pages/SignIn.tsx';
+import { Runbooks } from './pages/Runbooks.tsx';
+import { RunbookPage } from './pages/RunbookPage.tsx';
+import { RunbookRunPage } from './pages/RunbookRunPage.tsx';
+import { Drills } from './pages/Drills.tsx';
+import { DrillPage } from './pages/DrillPage.tsx';
+import { DrillRunPage } from './pages/DrillRunPage.tsx';
+import { Recovery } from './pages/Recovery.tsx';
 
 /** Session first: signed out → sign in; must change password → that, before anything else. */
 export function App() {
@@ -131,6 +138,9 @@ function Shell({ user, signOut }: { user: UserView; signOut: () => Promise<void>
     { to: '/postmortems', label: 'Postmortems', active: path.startsWith('/postmortems') },
     { to: '/action-items', label: 'Action items', active: path === '/action-items' },
     { to: '/analytics', label: 'Analytics', active: path === '/analytics' },
+    { to: '/runbooks', label: 'Runbooks', active: path.startsWith('/runbook') },
+    { to: '/drills', label: 'Drills', active: path.startsWith('/drill') },
+    { to: '/recovery', label: 'Recovery', active: path === '/recovery' },
     ...(hasRole(user, 'admin') ? [{ to: '/admin', label: 'Admin', active: path === '/admin' }] : []),
   ];
   return (
@@ -194,5 +204,16 @@ function Route({ path }: { path: string }) {
   if (path === '/action-items') return <ActionItems />;
   if (path === '/analytics') return <Analytics />;
   if (path === '/admin') return <Admin />;
+  if (path === '/runbooks') return <Runbooks />;
+  const rb = /^\/runbooks\/([^/]+)$/.exec(path);
+  if (rb) return <RunbookPage key={rb[1]} runbookId={decodeURIComponent(rb[1])} />;
+  const run = /^\/runbook-runs\/([^/]+)$/.exec(path);
+  if (run) return <RunbookRunPage key={run[1]} runId={decodeURIComponent(run[1])} />;
+  if (path === '/drills') return <Drills />;
+  const drill = /^\/drills\/([^/]+)$/.exec(path);
+  if (drill) return <DrillPage key={drill[1]} drillId={decodeURIComponent(drill[1])} />;
+  const drillRun = /^\/drill-runs\/([^/]+)$/.exec(path);
+  if (drillRun) return <DrillRunPage key={drillRun[1]} drillRunId={decodeURIComponent(drillRun[1])} />;
+  if (path === '/recovery') return <Recovery />;
   return <NotFound />;
 }

@@ -11,3 +11,5 @@ export { storeLocation, type StoreLocation } from './tools.ts';
 export { backupFailureOf, type BackupFailure } from './errors.ts';
 export { listBackupRows } from './repository.ts';
 export type { BackupEnv, Progress } from './run-context.ts';
+export { listBackups, backupStatus, listBackupsQuery, backupListingView, type BackupListing, type BackupTargetView, type BackupEntryView } from './list-backups.ts';
+export { requestBackup } from './request-backup.ts';

@@ -47,6 +47,20 @@ import type {
   AvailabilityReport,
   PostmortemsReport,
   PatternsReport,
+  RunbookView,
+  RunbookDetail,
+  RunView,
+  RunDetailView,
+  StartRunInput,
+  StartRunResult,
+  DecisionInput,
+  DrillView,
+  DrillRunView,
+  DrillRunDetail,
+  DrillKpis,
+  RpoView,
+  ObjectivesView,
+  BackupListing,
 } from './types.ts';
 
 /** An API error with its stable code and the server's message (what the console shows). */
@@ -116,6 +130,13 @@ export interface IncidentListParams {
   until?: string;
   limit?: number;
   cursor?: string;
+}
+
+export interface RunListParams {
+  status?: string;
+  runbook?: string;
+  incident?: string;
+  limit?: number;
 }
 
 export interface PostmortemListParams {
@@ -201,6 +222,23 @@ export const api = {
   analyticsPostmortems: (p: AnalyticsParams) => request<PostmortemsReport>('GET', `/analytics/postmortems${qs({ ...p })}`),
   analyticsPatterns: (p: AnalyticsParams) => request<PatternsReport>('GET', `/analytics/patterns${qs({ ...p })}`),
   monitorRollups: (id: string, size: 'minute' | 'hour' | 'day') => request<MonitorRollups>('GET', `/monitors/${enc(id)}/rollups${qs({ size })}`),
+
+  runbooks: () => request<{ data: RunbookView[] }>('GET', '/runbooks'),
+  runbook: (id: string) => request<RunbookDetail>('GET', `/runbooks/${enc(id)}`),
+  startRun: (id: string, input: StartRunInput) => request<StartRunResult>('POST', `/runbooks/${enc(id)}/runs`, input),
+  runs: (p: RunListParams) => request<{ data: RunView[] }>('GET', `/runbook-runs${qs({ ...p })}`),
+  run: (id: string) => request<RunDetailView>('GET', `/runbook-runs/${enc(id)}`),
+  decideRun: (id: string, decision: 'approve' | 'reject', input: DecisionInput) => request<RunDetailView>('POST', `/runbook-runs/${enc(id)}/${decision}`, input),
+  controlRun: (id: string, verb: 'resume' | 'cancel') => request<RunDetailView>('POST', `/runbook-runs/${enc(id)}/${verb}`),
+  drills: () => request<{ data: DrillView[] }>('GET', '/drills'),
+  drillKpis: () => request<DrillKpis>('GET', '/drills/kpis'),
+  startDrill: (id: string) => request<DrillRunView>('POST', `/drills/${enc(id)}/runs`),
+  drillRuns: (p: { drill?: string; service?: string; limit?: number }) => request<{ data: DrillRunView[] }>('GET', `/drill-runs${qs({ ...p })}`),
+  drillRun: (id: string) => request<DrillRunDetail>('GET', `/drill-runs/${enc(id)}`),
+  objectives: () => request<{ data: ObjectivesView[] }>('GET', '/recovery/objectives'),
+  rpo: () => request<{ data: RpoView[] }>('GET', '/recovery/rpo'),
+  backups: () => request<BackupListing>('GET', '/backups'),
+  startBackup: () => request<{ queued: true; due_at: string; status_url: string }>('POST', '/backups'),
 };
 
 /** The message to show for any error a call threw. */

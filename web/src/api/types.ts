@@ -44,6 +44,9 @@ import type {
   PostmortemContent,
   publishResultView,
 } from '../../../src/modules/postmortems/index.ts';
+import type { decisionInput, runbookDetailView, startRunInput } from '../../../src/modules/runbooks/index.ts';
+import type { DrillReport, DrillRunView } from '../../../src/modules/drills/index.ts';
+import type { listRpo, ServiceObjectives } from '../../../src/modules/recovery/index.ts';
 
 export type { IncidentView, TimelineEntryView, IncidentPage, ChangeEventView, IncidentState, IncidentRole, LifecycleVerb, OpenIncidentCounts } from '../../../src/modules/incidents/index.ts';
 export type { UserView, TokenView, ScheduleView, OverrideView, MonitorView, PublicationView, ErrorCode };
@@ -133,3 +136,15 @@ export interface ResolutionRefusal {
   checks: ValidationCheck[];
   failed: string[];
 }
+
+// Disaster recovery: runbooks and their runs, drills, recovery objectives and points, backups.
+export type { RunbookView, RunView, RunDetailView, StepRunView, PlanStepView, StartRunResult, RunStatus } from '../../../src/modules/runbooks/index.ts';
+export type { DrillView, DrillRunView, DrillReport, DrillKpis, Measure } from '../../../src/modules/drills/index.ts';
+export type { BackupListing, BackupTargetView, BackupEntryView } from '../../../src/modules/backups/index.ts';
+export type RunbookDetail = z.output<typeof runbookDetailView>;
+export type StartRunInput = z.input<typeof startRunInput>;
+export type DecisionInput = z.input<typeof decisionInput>;
+export type DrillRunDetail = DrillRunView & { report: DrillReport | null };
+export type RpoView = Awaited<ReturnType<typeof listRpo>>[number];
+/** GET /api/v1/recovery/objectives (src/http/routes/services.ts): the objectives with seconds instead of ms. */
+export type ObjectivesView = Omit<ServiceObjectives, 'rto_ms' | 'rpo_ms'> & { rto_seconds: number; rpo_seconds: number };

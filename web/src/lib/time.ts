@@ -50,6 +50,13 @@ export function formatDuration(ms: number): string {
   return h % 24 ? `${d} days ${h % 24} h` : `${d} days`;
 }
 
+/** A measured duration, precise where it is short: "12 ms", "4.2 s", then as formatDuration. */
+export function formatMeasured(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(ms);
+}
+
 /** "just now", "12 min ago", "in 5 min". */
 export function formatRelative(iso: string, at: number): string {
   const diff = at - Date.parse(iso);

@@ -2,6 +2,7 @@ import { useEffect, useMemo, type ReactNode } from 'react';
 import { analyticsCsvUrl, api, type AnalyticsParams } from '../api/client.ts';
 import type { AvailabilityReport, PatternsReport, PostmortemsReport, QualityReport, ResponseReport } from '../api/types.ts';
 import { SeverityBadge } from '../components/Badges.tsx';
+import { Bar } from '../components/Bar.tsx';
 import { ErrorNote } from '../components/Feedback.tsx';
 import { Time } from '../components/Time.tsx';
 import { navigate, useLocation } from '../lib/router.tsx';
@@ -110,17 +111,6 @@ function Section({ id, title, error, children }: { id: string; title: string; er
       <ErrorNote error={error} prefix={`Could not load ${title.toLowerCase()}`} />
       {children ?? (!error && <p role="status">Loading…</p>)}
     </section>
-  );
-}
-
-/** A horizontal bar, 0..max; decorative: the number is always in the text beside it. */
-function Bar({ value, max, tone = 'accent', marker }: { value: number; max: number; tone?: string; marker?: number }) {
-  const w = max > 0 ? Math.max(0, Math.min(100, (value / max) * 100)) : 0;
-  return (
-    <span className="an-bar" aria-hidden="true">
-      <span className={`an-bar-fill an-${tone}`} style={{ width: `${w}%` }} />
-      {marker !== undefined && max > 0 && <span className="an-bar-marker" style={{ left: `${Math.min(100, (marker / max) * 100)}%` }} />}
-    </span>
   );
 }
 
