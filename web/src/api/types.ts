@@ -19,6 +19,7 @@ import type {
   ChangeEventView,
   IncidentState,
   IncidentRole,
+  IncidentPostmortemSummary,
 } from '../../../src/modules/incidents/index.ts';
 import type { listServices } from '../../../src/modules/services/index.ts';
 import type { createOverrideInput, everyoneOnCallView, OverrideView, ScheduleView, shiftsView } from '../../../src/modules/oncall/index.ts';
@@ -76,7 +77,7 @@ export type RoleInput = z.input<typeof roleInput>;
 export type StakeholderUpdateInput = z.input<typeof stakeholderUpdateInput>;
 /** The list's query as the server reads it (everything is a string on the wire). */
 export type ListIncidentsQuery = z.input<typeof listIncidentsQuery>;
-export type IncidentDetail = IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[] };
+export type IncidentDetail = IncidentView & { timeline: TimelineEntryView[]; recent_changes: ChangeEventView[]; postmortem: IncidentPostmortemSummary | null };
 export type ServiceView = Awaited<ReturnType<typeof listServices>>[number];
 export type EveryoneOnCall = z.output<typeof everyoneOnCallView>;
 

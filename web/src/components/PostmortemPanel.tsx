@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { ApiError, api } from '../api/client.ts';
-import type { IncidentView } from '../api/types.ts';
+import type { IncidentDetail } from '../api/types.ts';
 import { navigate, Link } from '../lib/router.tsx';
 import { useAction } from '../lib/use-action.ts';
 import { useAsync } from '../lib/use-async.ts';
@@ -9,9 +9,11 @@ import { OverdueBadge, PostmortemStatusBadge } from './PostmortemBadges.tsx';
 import { Time } from './Time.tsx';
 
 /** The incident's postmortem: a link to it, or (once resolved) a button to make one. */
-export function PostmortemPanel({ incident, canAct }: { incident: IncidentView; canAct: boolean }) {
-  // 404 is the ordinary "none yet", not an error.
-  const pm = useAsync(() => api.incidentPostmortem(incident.ref).catch((err: unknown) => (err instanceof ApiError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))), incident.ref);
+export function PostmortemPanel({ incident, canAct }: { incident: IncidentDetail; canAct: boolean }) {
+  // The detail says whether there is one, so an incident without one asks nothing. A 404 can
+  // still come from a race with a deletion: it means "none", not an error.
+  const known = incident.postmortem?.id ?? null;
+  const pm = useAsync(() => (known === null ? Promise.resolve(null) : api.incidentPostmortem(incident.ref).catch((err: unknown) => (err instanceof ApiError && err.code === 'NOT_FOUND' ? null : Promise.reject(err)))), `${incident.ref}/${known ?? ''}`);
   const create = useAction();
   // Made automatically when some incidents resolve: read again whenever the incident changes.
   const seen = useRef(incident.updated_at);
