@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -12,7 +12,7 @@ import { createBackup, verifyBackup, type BackupEnv } from '../../src/modules/ba
 import { getDrillRun, startDrill, startDrillLoop } from '../../src/modules/drills/index.ts';
 import { recordRecoveryPoint, serviceObjectives } from '../../src/modules/recovery/index.ts';
 import { getRun, startRun, type RunbookRunner } from '../../src/modules/runbooks/index.ts';
-import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, signInAt } from '../helpers/browser.ts';
+import { ARTIFACTS, browserSkip, DESKTOP, launchBrowser, openPage, PHONE, ROOT, signInAt } from '../helpers/browser.ts';
 import { createTestApp, createTestEnv, TEST_PASSWORD, type TestApp, type TestEnv } from '../helpers/env.ts';
 import { KEY_HEX } from '../backups/helpers.ts';
 import { flakyApp, liveCtx, liveRunner, markerDatabase, setDrills } from '../drills/kit.ts';
@@ -254,6 +254,7 @@ describe('console: runbooks, drills, recovery', { skip: SKIP, timeout: 180_000 }
     assert.match(await page.locator('.step-tl').nth(1).innerText(), /cleanup\/reset/);
     await page.getByText('None: nothing to follow up.').waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/console-drill-report.png`, fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(`${ARTIFACTS}/console-drill-report.png`, `${ROOT}docs/console-drill-report.png`);
 
     // A drill whose recovery fails, run through the module: failed, with why and what to follow up.
     const failed = await startDrill(liveCtx(env, env.users.responder.actor), 'broken-drill');
@@ -337,6 +338,7 @@ describe('console: runbooks, drills, recovery', { skip: SKIP, timeout: 180_000 }
     const timer = await env.db.kysely.selectFrom('timers').select('due_at').where('kind', '=', 'backups.create').executeTakeFirstOrThrow();
     assert.ok(Number(timer.due_at) <= Date.now());
     await page.screenshot({ path: `${ARTIFACTS}/console-recovery.png`, fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(`${ARTIFACTS}/console-recovery.png`, `${ROOT}docs/console-recovery.png`);
     assert.deepEqual(errors, []);
   });
 });
