@@ -292,12 +292,22 @@ for (const { name, skip } of DIALECTS) {
     });
 
     test('with status_page: publish the drill posts its update; an incident a drill creates says it is a drill', async () => {
-      const rb: RunbookInput = { ...failover(), steps: [{ id: 'open', type: 'incident', action: 'create', title: 'App failover', severity: 'P3', services: ['database'] }, ...failover().steps, { id: 'tell-customers', type: 'statuspage', status: 'monitoring', body: 'Recovered on the standby.' }] };
+      const rb: RunbookInput = {
+        ...failover(),
+        steps: [
+          { id: 'open', type: 'incident', action: 'create', title: 'App failover', severity: 'P3', services: ['database'] },
+          ...failover().steps,
+          { id: 'tell-team', type: 'notify', message: 'The app is on its standby.', users: ['admin-user'] },
+          { id: 'tell-customers', type: 'statuspage', status: 'monitoring', body: 'Recovered on the standby.' },
+        ],
+      };
       setDrills(env, [rb], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url, { status_page: 'publish' })] });
       const report = await runDrillLive();
       assert.equal(report.run_status, 'succeeded', report.run_error ?? '');
       const incident = await getIncident(viewer(), report.incident!);
       assert.equal(incident.title, '[drill] App failover');
+      const told = await env.db.kysely.selectFrom('notifications').select('message').where('incident_id', '=', incident.id).where('key', 'like', 'runbook/%/tell-team/%').execute();
+      assert.ok(told.length > 0 && told.every((n) => n.message.includes('[drill app-drill] The app is on its standby.')), JSON.stringify(told));
       const publication = await getPublication(viewer(), incident.ref);
       assert.equal(publication.public_incident?.status, 'monitoring');
     });

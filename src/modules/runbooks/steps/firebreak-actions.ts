@@ -44,8 +44,10 @@ export async function queueRunbookMessage(tx: Ctx, incident: { id: string; numbe
 /** Queues the step's message, with its timeline entry, in one transaction. */
 export async function runNotifyStep(spec: { message: string; channels?: string[]; users?: string[] }, env: StepEnv): Promise<{ queued: string[] }> {
   const incident = requireIncident(env, 'notify');
+  // People reached by a drill are told it is one before they read anything else.
+  const message = env.drill ? `[drill ${env.drill.id}] ${spec.message}` : spec.message;
   return withTransaction(env.ctx, async (tx) => {
-    const queued = await queueRunbookMessage(tx, incident, spec, spec.message, `runbook/${env.runId}/${env.stepPath}`);
+    const queued = await queueRunbookMessage(tx, incident, spec, message, `runbook/${env.runId}/${env.stepPath}`);
     if (!queued.length) throw new StepFailure('none of the channels or users can be reached');
     await recordChange(tx, incident, { kind: 'update_sent', body: `Runbook message sent to ${queued.join(', ')}`, data: { run: env.runId, step: env.stepPath, recipients: queued } }, { touch: false });
     return { queued };
