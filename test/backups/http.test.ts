@@ -3,7 +3,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { BACKUP_TIMER, backupSchedule, createBackup, storeLocation, verifyBackup, type BackupEnv, type BackupListing } from '../../src/modules/backups/index.ts';
+import { BACKUP_TIMER, backupSchedule, createBackup, storeLocation, verifyBackup, VERIFY_TIMER, type BackupEnv, type BackupListing } from '../../src/modules/backups/index.ts';
 import { createIncident } from '../../src/modules/incidents/index.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
@@ -171,10 +171,29 @@ for (const { name: dialect, skip } of DIALECTS) describe(`backups API [${dialect
     assert.equal(Number(next.due_at), env.clock.now() + 6 * 3_600_000, 'the schedule continues from the backup just made');
   });
 
+  test('POST verify starts a restore test through the schedule: 202 at once, the result and restore time follow', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/backups/verify', headers: t.auth.admin, payload: {} });
+    assert.equal(res.statusCode, 202, res.body);
+    assert.deepEqual(res.json(), { queued: true, due_at: new Date(env.clock.now()).toISOString(), status_url: '/api/v1/backups' });
+    const timer = await env.db.kysely.selectFrom('timers').select('due_at').where('kind', '=', VERIFY_TIMER).executeTakeFirstOrThrow();
+    assert.equal(Number(timer.due_at), env.clock.now());
+    for (const who of ['responder', 'viewer'] as const) assertError(await t.app.inject({ method: 'POST', url: '/api/v1/backups/verify', headers: t.auth[who], payload: {} }), 403, 'FORBIDDEN');
+    const schedule = backupSchedule(backupEnv);
+    assert.equal(await runDueTimers(env.ctx(), schedule.handlers), 1);
+    await sleep(10);
+    await schedule.stop();
+    const newest = (await get()).targets[0].backups[0];
+    assert.equal(newest.verification?.ok, true, JSON.stringify(newest.verification));
+    assert.equal(newest.verification?.at, new Date(env.clock.now()).toISOString(), 'verified just now');
+    assert.ok((newest.verification?.restore_ms ?? -1) >= 0);
+  });
+
   test('POST is refused when scheduled backups are turned off (no server would pick it up)', async () => {
     configure('  enabled: false\n');
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/backups', headers: t.auth.admin, payload: {} });
     assert.equal(assertError(res, 409, 'CONFLICT').details.reason, 'BACKUPS_NOT_SCHEDULED');
+    const verify = await t.app.inject({ method: 'POST', url: '/api/v1/backups/verify', headers: t.auth.admin, payload: {} });
+    assert.match(assertError(verify, 409, 'CONFLICT').message, /firebreak backup verify/);
     configure();
   });
 

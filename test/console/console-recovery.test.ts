@@ -337,6 +337,10 @@ describe('console: runbooks, drills, recovery', { skip: SKIP, timeout: 180_000 }
     await page.getByText('Backup queued: it runs in the background; refresh to see it.').waitFor();
     const timer = await env.db.kysely.selectFrom('timers').select('due_at').where('kind', '=', 'backups.create').executeTakeFirstOrThrow();
     assert.ok(Number(timer.due_at) <= Date.now());
+    await page.getByRole('button', { name: 'Test a restore now' }).click();
+    await page.getByText(/Restore test queued/).waitFor();
+    const verify = await env.db.kysely.selectFrom('timers').select('due_at').where('kind', '=', 'backups.verify').executeTakeFirstOrThrow();
+    assert.ok(Number(verify.due_at) <= Date.now());
     await page.screenshot({ path: `${ARTIFACTS}/console-recovery.png`, fullPage: true });
     if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(`${ARTIFACTS}/console-recovery.png`, `${ROOT}docs/console-recovery.png`);
     assert.deepEqual(errors, []);

@@ -171,6 +171,7 @@ const FIXTURES: Record<string, (env: TestEnv) => Fixture | Promise<Fixture>> = {
   // Backups: configured (the app has no target access, so only records are listed); a POST only moves the backup timer.
   'GET /api/v1/backups': (env) => (matrixBackups(env), {}),
   'POST /api/v1/backups': (env) => (matrixBackups(env), {}),
+  'POST /api/v1/backups/verify': (env) => (matrixBackups(env), {}),
   // A signal set aside with work that resolves a key nobody uses: retrying it drops it harmlessly.
   'POST /api/v1/signals/:id/retry': async (env) => {
     const id = await insertSignal(env.ctx(), {

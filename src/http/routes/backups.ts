@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backupListingView, listBackups, listBackupsQuery, requestBackup, type BackupEnv } from '../../modules/backups/index.ts';
+import { backupListingView, listBackups, listBackupsQuery, requestBackup, requestVerification, type BackupEnv } from '../../modules/backups/index.ts';
 import { defineRoute, type RouteDef } from '../route.ts';
 
 /**
@@ -28,6 +28,19 @@ export function backupRoutes(env: Pick<BackupEnv, 'dataDir' | 'env'> | null): Ro
       response: { status: 202, schema: z.object({ queued: z.literal(true), due_at: z.string(), status_url: z.string() }) },
       handler: async ({ ctx, reply }) => {
         const queued = await requestBackup(ctx);
+        reply.status(202);
+        return { ...queued, status_url: '/api/v1/backups' };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/backups/verify',
+      access: 'admin',
+      tag: 'backups',
+      summary: "Test a restore now: the scheduled verification (the newest backup of every target restored into scratch and checked) is made due at once; its result and measured restore time appear in GET /api/v1/backups",
+      response: { status: 202, schema: z.object({ queued: z.literal(true), due_at: z.string(), status_url: z.string() }) },
+      handler: async ({ ctx, reply }) => {
+        const queued = await requestVerification(ctx);
         reply.status(202);
         return { ...queued, status_url: '/api/v1/backups' };
       },

@@ -12,4 +12,4 @@ export { backupFailureOf, type BackupFailure } from './errors.ts';
 export { listBackupRows } from './repository.ts';
 export type { BackupEnv, Progress } from './run-context.ts';
 export { listBackups, backupStatus, listBackupsQuery, backupListingView, type BackupListing, type BackupTargetView, type BackupEntryView } from './list-backups.ts';
-export { requestBackup } from './request-backup.ts';
+export { requestBackup, requestVerification } from './request-backup.ts';

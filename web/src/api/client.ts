@@ -239,6 +239,7 @@ export const api = {
   rpo: () => request<{ data: RpoView[] }>('GET', '/recovery/rpo'),
   backups: () => request<BackupListing>('GET', '/backups'),
   startBackup: () => request<{ queued: true; due_at: string; status_url: string }>('POST', '/backups'),
+  startRestoreTest: () => request<{ queued: true; due_at: string; status_url: string }>('POST', '/backups/verify'),
 };
 
 /** The message to show for any error a call threw. */

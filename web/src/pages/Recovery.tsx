@@ -125,10 +125,15 @@ function Backups() {
               Back up now
             </button>
           )}
+          {b?.scheduled && (
+            <button type="button" className="small" disabled={start.busy} onClick={() => void start.run(() => api.startRestoreTest(), 'Restore test queued: the newest backup of each target is restored into scratch and checked; refresh to see the result.')}>
+              Test a restore now
+            </button>
+          )}
         </div>
       </div>
       <ErrorNote error={list.error} prefix="Could not load the backups" />
-      <ErrorNote error={start.error} prefix="No backup started" />
+      <ErrorNote error={start.error} prefix="Not started" />
       <DoneNote text={start.done} />
       {b && <BackupSummary b={b} />}
       {b?.targets.map((t) => (
