@@ -241,7 +241,7 @@ for (const { name, skip } of DIALECTS) {
         assert.deepEqual(a.roles, { commander: null, communications_lead: null, scribe: null, responders: [] });
 
         // What create returns is what a later read returns.
-        const { timeline, recent_changes: _changes, ...read } = await getIncident(env.ctx(viewer), a.ref);
+        const { timeline, recent_changes: _changes, postmortem: _pm, ...read } = await getIncident(env.ctx(viewer), a.ref);
         assert.deepEqual(read, a);
         assert.equal(timeline.length, 1);
         assert.equal(timeline[0].kind, 'created');
@@ -275,7 +275,7 @@ for (const { name, skip } of DIALECTS) {
       test('a commander named at creation is assigned in the same transaction', async () => {
         const inc = await createIncident(env.ctx(responder), { title: 'With IC', severity: 'P1', services: ['auth'], commander: env.users.admin.handle });
         assert.equal(inc.roles.commander, env.users.admin.handle);
-        const { timeline, recent_changes: _changes, ...read } = await getIncident(env.ctx(viewer), inc.ref);
+        const { timeline, recent_changes: _changes, postmortem: _pm, ...read } = await getIncident(env.ctx(viewer), inc.ref);
         assert.deepEqual(read, inc);
         assert.deepEqual(timeline.map((e) => e.kind), ['created', 'role_assigned']);
         assert.deepEqual(await rowCounts(env, inc.id), { incidents: 1, timeline: 2, audit: 2, outbox: 2, services: 1, roles: 1 });
@@ -539,7 +539,7 @@ for (const { name, skip } of DIALECTS) {
           highest_tier: 'p0',
         });
         assert.equal(v.updated_at, new Date(env.clock.now()).toISOString());
-        const { timeline, recent_changes: _changes, ...read } = await getIncident(env.ctx(viewer), inc.ref);
+        const { timeline, recent_changes: _changes, postmortem: _pm, ...read } = await getIncident(env.ctx(viewer), inc.ref);
         assert.deepEqual(read, v, 'the stored impact is the returned one');
         assert.deepEqual(timeline.map((e) => [e.kind, e.body]), [
           ['created', 'P3 incident declared: Docs slow'],
@@ -748,7 +748,7 @@ for (const { name, skip } of DIALECTS) {
       assert.deepEqual(page.data.map((d) => d.number), expected({}));
       assert.equal(page.next_cursor, null);
       // A list item is the same view a single read gives.
-      const { timeline: _t, recent_changes: _c, ...one } = await getIncident(env.ctx(viewer), page.data[0].ref);
+      const { timeline: _t, recent_changes: _c, postmortem: _pm, ...one } = await getIncident(env.ctx(viewer), page.data[0].ref);
       assert.deepEqual(page.data[0], one);
     });
 
