@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, truncateSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
 import { createDatabase } from '../../src/db/create-db.ts';
 import { KNOWN_MIGRATIONS, migrateToLatest } from '../../src/db/migrate.ts';
@@ -9,8 +11,17 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { systemActor, type Ctx } from '../../src/modules/context.ts';
 import { createIncident } from '../../src/modules/incidents/index.ts';
 import { backupMetricsText, createBackup, restoreBackup, scheduledVerify, storeLocation, verifyBackup, VERIFY_ALERT_KEY, type BackupEnv } from '../../src/modules/backups/index.ts';
+import { OpenStream, SealStream } from '../../src/modules/backups/crypto-stream.ts';
+import { parseKey, unwrapDataKey } from '../../src/modules/backups/keys.ts';
+import { signManifest, type Manifest } from '../../src/modules/backups/manifest.ts';
 import { DIALECTS, freshDatabaseUrl } from '../helpers/dialects.ts';
 import { configWith, contents, KEY_HEX, OTHER_KEY_HEX, startS3 } from './helpers.ts';
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
 
 const reason = (re: string) => (e: unknown) => {
   assert.equal((e as { details?: { reason?: string } }).details?.reason, re, (e as Error).message);
@@ -70,6 +81,7 @@ for (const { name: dialect, skip } of DIALECTS) describe(`backups: create, verif
     assert.ok(m.plaintext.bytes > m.ciphertext.bytes, 'compressed');
     assert.equal(m.integrity.ok, true);
     assert.equal(m.encryption.algorithm, 'AES-256-GCM');
+    assert.deepEqual([m.format, m.compression], ['firebreak-backup/2', { algorithm: 'brotli', level: 1 }]);
     assert.match(m.encryption.key_id, /^[0-9a-f]{16}$/);
     const stored = JSON.parse(readFileSync(join(dir, 'backups', `${m.id}.manifest.json`), 'utf8'));
     assert.match(stored.mac, /^[0-9a-f]{64}$/);
@@ -151,6 +163,26 @@ for (const { name: dialect, skip } of DIALECTS) describe(`backups: create, verif
     await untouched();
     copyFileSync(saved, file);
     await verifyBackup(ctx, env, { target: 'local' });
+  });
+
+  test('a backup written by the previous format (manifest 1, deflate frames) still verifies and restores', async () => {
+    const master = parseKey(Buffer.from(KEY_HEX), 'test key');
+    const manifestFile = join(dir, 'backups', `${backupId}.manifest.json`);
+    const dataFile = join(dir, 'backups', `${backupId}.fbk`);
+    const { mac: _mac, ...current } = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest & { mac: string };
+    const dataKey = unwrapDataKey(master, current.encryption.wrapped_data_key, backupId);
+    const plain = await collect(Readable.from([readFileSync(dataFile)]).pipe(new OpenStream(dataKey)));
+    const reseal = new SealStream(dataKey, 1, 'deflate-raw');
+    const [sealed] = await Promise.all([collect(reseal), pipeline(Readable.from([plain]), reseal)]);
+    const s = reseal.stats();
+    const old = { ...current, format: 'firebreak-backup/1', compression: { algorithm: 'deflate-raw', level: 1 }, ciphertext: { bytes: s.ciphertextBytes, sha256: s.ciphertextSha256, chunks: s.chunks } } as Manifest;
+    assert.equal(s.plaintextSha256, current.plaintext.sha256);
+    writeFileSync(dataFile, sealed);
+    writeFileSync(manifestFile, signManifest(master, old));
+    const v = await verifyBackup(ctx, env, { target: 'local', id: backupId });
+    assert.equal(v.manifest.format, 'firebreak-backup/1');
+    const store = await emptyStore();
+    assert.equal((await restoreBackup(ctx.config, envFor(store), { target: 'local', id: backupId })).id, backupId);
   });
 
   test('two backups at once: one runs, the other is refused with BACKUP_LOCKED', async () => {

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import { EXAMPLE_CONFIG_PATH, parseConfigText } from '../../src/config/load.ts';
-import { CHUNK_BYTES, HEADER_BYTES, OpenStream, SealStream } from '../../src/modules/backups/crypto-stream.ts';
+import { CHUNK_BYTES, HEADER_BYTES, OpenStream, SealStream, type Codec } from '../../src/modules/backups/crypto-stream.ts';
 import { parseKey } from '../../src/modules/backups/keys.ts';
+import { MANIFEST_FORMAT, openManifest, signManifest, type Manifest } from '../../src/modules/backups/manifest.ts';
+import { openFile, sealFile } from '../../src/modules/backups/sealed-files.ts';
 import { planRetention, type RetentionCandidate } from '../../src/modules/backups/retention.ts';
 
 const DAY = 86_400_000;
@@ -19,8 +23,8 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-const seal = async (plain: Buffer, key: Buffer, level = 1) => {
-  const s = new SealStream(key, level);
+const seal = async (plain: Buffer, key: Buffer, level = 1, codec: Codec = 'brotli') => {
+  const s = new SealStream(key, level, codec);
   const [bytes] = await Promise.all([collect(s), pipeline(Readable.from([plain.subarray(0, 1000), plain.subarray(1000)]), s)]);
   return { bytes, stats: s.stats() };
 };
@@ -48,6 +52,39 @@ describe('backup file format', () => {
     assert.equal(opened.stats.plaintextSha256, sealed.stats.plaintextSha256);
     const stored = await seal(plain, key, 0);
     assert.ok((await open(stored.bytes, key)).plain.equals(plain), 'level 0 stores without deflate');
+  });
+
+  test('backups written with deflate (manifest format 1) still open', async () => {
+    const sealed = await seal(plain, key, 1, 'deflate-raw');
+    const opened = await open(sealed.bytes, key);
+    assert.ok(opened.plain.equals(plain));
+    assert.equal(opened.stats.plaintextSha256, sealed.stats.plaintextSha256);
+    const master = parseKey(randomBytes(32), 'k');
+    const id = 'fbk-20261205T121500123Z-1a2b3c';
+    const old = { format: 'firebreak-backup/1', id, encryption: { key_id: master.id }, compression: { algorithm: 'deflate-raw', level: 1 } } as unknown as Manifest;
+    assert.equal(openManifest(master, signManifest(master, old), id).format, 'firebreak-backup/1');
+    const unknown = { ...old, format: 'firebreak-backup/9' } as unknown as Manifest;
+    assert.throws(() => openManifest(master, signManifest(master, unknown), id), reasonIs('BACKUP_UNREADABLE'));
+    assert.equal(MANIFEST_FORMAT, 'firebreak-backup/2');
+  });
+
+  test('files seal and open in a worker thread; a refusal there keeps its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-sealed-files-'));
+    try {
+      writeFileSync(join(dir, 'plain'), plain);
+      let progressed = 0;
+      const stats = await sealFile(join(dir, 'plain'), join(dir, 'sealed'), key, 1, (n) => (progressed += n));
+      assert.equal(progressed, plain.length);
+      const opened = await openFile(join(dir, 'sealed'), join(dir, 'opened'), key);
+      assert.ok(readFileSync(join(dir, 'opened')).equals(plain));
+      assert.deepEqual(opened, { ciphertextSha256: stats.ciphertextSha256, plaintextBytes: stats.plaintextBytes, plaintextSha256: stats.plaintextSha256 });
+      // Written by the stream in this thread, read by the worker: one format.
+      assert.ok((await open(readFileSync(join(dir, 'sealed')), key)).plain.equals(plain));
+      await assert.rejects(openFile(join(dir, 'sealed'), join(dir, 'opened'), randomBytes(32)), reasonIs('BACKUP_CORRUPT'));
+      await assert.rejects(sealFile(join(dir, 'missing'), join(dir, 'sealed2'), key, 1), /ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a wrong key, a flipped bit, a dropped end and swapped frames are refused', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { withTransaction } from '../../db/transaction.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { CHUNK_BYTES, SealStream } from './crypto-stream.ts';
+import { CHUNK_BYTES, SealStream, type SealStats } from './crypto-stream.ts';
+import { sealingWorker, type SealingWorker } from './sealed-files.ts';
 import { backupError } from './errors.ts';
 import { loadMasterKey, wrapDataKey } from './keys.ts';
 import { withBackupLease } from './lock.ts';
@@ -15,7 +16,7 @@ import { MANIFEST_FORMAT, newBackupId, signManifest, type Manifest } from './man
 import { pgSnapshot } from './postgres-engine.ts';
 import { insertCompleteBackup, insertFailedBackup } from './repository.ts';
 import { backupsOf, scratchDir, selectTargets, type BackupEnv } from './run-context.ts';
-import { sqliteSnapshot } from './sqlite-engine.ts';
+import { snapshotFacts, sqliteSnapshot } from './sqlite-engine.ts';
 
 export interface CreateBackupResult {
   manifest: Manifest;
@@ -42,22 +43,32 @@ export async function createBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
     const scratch = await scratchDir(env.dataDir);
     const sealedPath = join(scratch, `${id}.fbk`);
     const snapshotPath = join(scratch, `${id}.snapshot.db`);
+    let worker: SealingWorker | null = null;
     try {
       const dataKey = randomBytes(32);
-      const seal = new SealStream(dataKey, backups.compression_level);
+      let sealStats: SealStats;
       let facts: { integrity: { ok: boolean; detail: string }; rowCounts: Record<string, number>; migrations: string[] };
       let snapshotMs: number;
       env.progress?.({ phase: 'snapshot', done: 0, total: null });
       if (env.store.engine === 'sqlite') {
-        facts = await sqliteSnapshot(env.store.file, snapshotPath);
+        // Boots while the snapshot is copied (the copy keeps one core busy, the boot the other).
+        worker = sealingWorker();
+        await sqliteSnapshot(env.store.file, snapshotPath);
         snapshotMs = Date.now() - started;
-        if (!facts.integrity.ok) throw backupError('BACKUP_CHECK_FAILED', `the snapshot failed SQLite's quick_check, nothing was stored: ${facts.integrity.detail}`);
         const total = (await stat(snapshotPath)).size;
         let read = 0;
-        const source = createReadStream(snapshotPath, { highWaterMark: 1 << 20 });
-        source.on('data', (c) => env.progress?.({ phase: 'encrypt', done: (read += c.length), total }));
-        await pipeline(source, seal, createWriteStream(sealedPath));
+        // The check reads the snapshot on one core while the other seals it: the sealed file
+        // stays in scratch space until the check has passed, so nothing unchecked leaves.
+        // Both are waited for, so neither is still reading the snapshot when it is removed.
+        const onBytes = (n: number) => env.progress?.({ phase: 'encrypt', done: (read += n), total });
+        const [checked, sealed] = await Promise.allSettled([snapshotFacts(snapshotPath), worker.seal(snapshotPath, sealedPath, dataKey, backups.compression_level, onBytes)]);
+        if (sealed.status === 'rejected') throw sealed.reason;
+        if (checked.status === 'rejected') throw checked.reason;
+        facts = checked.value;
+        sealStats = sealed.value;
+        if (!facts.integrity.ok) throw backupError('BACKUP_CHECK_FAILED', `the snapshot failed SQLite's quick_check, nothing was stored: ${facts.integrity.detail}`);
       } else {
+        const seal = new SealStream(dataKey, backups.compression_level);
         const tick = setInterval(() => env.progress?.({ phase: 'snapshot', done: seal.stats().plaintextBytes, total: null }), 200);
         try {
           [facts] = await Promise.all([pgSnapshot(env.store.url, seal), pipeline(seal, createWriteStream(sealedPath))]);
@@ -66,9 +77,10 @@ export async function createBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
         }
         snapshotMs = Date.now() - started;
         if (!facts.integrity.ok) throw backupError('BACKUP_CHECK_FAILED', `the dump failed its check, nothing was stored: ${facts.integrity.detail}`);
+        sealStats = seal.stats();
       }
       await rm(snapshotPath, { force: true });
-      const s = seal.stats();
+      const s = sealStats;
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
         id,
@@ -83,7 +95,7 @@ export async function createBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
         row_counts: facts.rowCounts,
         plaintext: { bytes: s.plaintextBytes, sha256: s.plaintextSha256 },
         ciphertext: { bytes: s.ciphertextBytes, sha256: s.ciphertextSha256, chunks: s.chunks },
-        compression: { algorithm: 'deflate-raw', level: backups.compression_level },
+        compression: { algorithm: 'brotli', level: backups.compression_level },
         encryption: { algorithm: 'AES-256-GCM', chunk_bytes: CHUNK_BYTES, key_id: master.id, wrapped_data_key: wrapDataKey(master, dataKey, id) },
         duration_ms: 0,
       };
@@ -110,6 +122,7 @@ export async function createBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
       if (!results.some((r) => r.ok)) throw backupError('BACKUP_TOOL_FAILED', `backup ${id} could not be stored in any target: ${results.map((r) => `${r.id}: ${r.error}`).join('; ')}`);
       return { manifest, targets: results };
     } finally {
+      await worker?.stop();
       await rm(sealedPath, { force: true });
       await rm(snapshotPath, { force: true });
     }

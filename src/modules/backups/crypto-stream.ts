@@ -2,16 +2,17 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, type Hash } 
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
+import { brotliCompress, brotliDecompress, constants, deflateRaw, inflateRaw } from 'node:zlib';
 import { backupError } from './errors.ts';
 
 /**
  * The backup file format (docs/backups.md): a 16-byte header (magic "FBKUP001", 8 random nonce
- * bytes) and frames of `u32 length | u8 flags | AES-256-GCM(deflate(chunk)) | 16-byte tag`. The
+ * bytes) and frames of `u32 length | u8 flags | AES-256-GCM(compress(chunk)) | 16-byte tag`. The
  * nonce is the header's 8 bytes and the frame index; the header, index and flags are authenticated,
  * so frames cannot be reordered, dropped or moved between files, and the last frame carries the
  * FINAL flag so a truncated file is detected. Chunks compress independently, which lets several
- * be compressed at once on zlib's thread pool while the output stays in order.
+ * be compressed at once on zlib's thread pool while the output stays in order. A frame's flags say
+ * how its chunk was compressed, so files written with deflate (manifest format 1) still open.
  */
 export const MAGIC = Buffer.from('FBKUP001', 'ascii');
 export const HEADER_BYTES = 16;
@@ -20,13 +21,49 @@ const TAG_BYTES = 16;
 const FRAME_HEAD = 5;
 const FLAG_FINAL = 1;
 const FLAG_DEFLATE = 2;
+const FLAG_BROTLI = 4;
 /** A frame longer than this cannot have come from CHUNK_BYTES of input; it is corruption, not a reason to allocate. */
 const MAX_FRAME = CHUNK_BYTES + (CHUNK_BYTES >> 4) + 1024 + TAG_BYTES;
 
+/**
+ * How chunks are compressed. Brotli at its lowest qualities compresses this data (SQLite pages,
+ * pg_dump archives) about 2.5 times as fast as deflate level 1, to the same size, and decompresses
+ * about as fast as inflate; deflate is kept to read older backups (and to write them in tests).
+ */
+export type Codec = 'brotli' | 'deflate-raw';
+
 const deflateAsync = promisify(deflateRaw);
 const inflateAsync = promisify(inflateRaw);
+const brotliAsync = promisify(brotliCompress);
+const unbrotliAsync = promisify(brotliDecompress);
+/**
+ * zlib's output buffer size. Its default (16 KiB) makes every 4 MiB chunk hundreds of round trips
+ * between the thread pool and the main thread, each with a callback and a buffer to join at the
+ * end; one buffer large enough for the whole chunk makes it one trip (inflate used half again as
+ * much CPU without it). A compressed chunk is bounded by MAX_FRAME, a decompressed one by
+ * CHUNK_BYTES; the slack lets zlib see the end of its input without a second buffer.
+ */
+const COMPRESS_OUT = MAX_FRAME;
+const DECOMPRESS_OUT = CHUNK_BYTES + 1024;
 /** Chunks in flight: enough to keep every core compressing, few enough to bound memory. */
 const WINDOW = Math.max(2, Math.min(8, availableParallelism() + 1));
+
+/** compression_level 1–9 is brotli quality 0–8: 1 stays the fastest, and each step trades speed for size. */
+const brotliQuality = (level: number) => Math.max(level - 1, 0);
+
+function compressChunk(chunk: Buffer, codec: Codec, level: number): Promise<Buffer> {
+  if (codec === 'deflate-raw') return deflateAsync(chunk, { level, chunkSize: COMPRESS_OUT });
+  return brotliAsync(chunk, {
+    chunkSize: COMPRESS_OUT,
+    params: { [constants.BROTLI_PARAM_QUALITY]: brotliQuality(level), [constants.BROTLI_PARAM_SIZE_HINT]: chunk.length },
+  });
+}
+
+function decompressFrame(body: Buffer, flags: number): Promise<Buffer> {
+  if (flags & FLAG_BROTLI) return unbrotliAsync(body, { chunkSize: DECOMPRESS_OUT });
+  if (flags & FLAG_DEFLATE) return inflateAsync(body, { chunkSize: DECOMPRESS_OUT });
+  return Promise.resolve(body);
+}
 
 function nonce(prefix: Buffer, index: number): Buffer {
   const n = Buffer.alloc(12);
@@ -88,7 +125,7 @@ export class SealStream extends Transform {
   private readonly cipherHash: Hash = createHash('sha256');
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private inFlight: { promise: Promise<Buffer>; deflated: boolean }[] = [];
+  private inFlight: { promise: Promise<Buffer>; flags: number }[] = [];
   private index = 0;
   private plainBytes = 0;
   private cipherBytes = 0;
@@ -96,6 +133,7 @@ export class SealStream extends Transform {
   constructor(
     private readonly dataKey: Buffer,
     private readonly level: number,
+    private readonly codec: Codec = 'brotli',
   ) {
     super({ highWaterMark: CHUNK_BYTES });
     this.header = Buffer.concat([MAGIC, randomBytes(8)]);
@@ -112,23 +150,28 @@ export class SealStream extends Transform {
     const i = this.index++;
     const cipher = createCipheriv('aes-256-gcm', this.dataKey, nonce(this.header.subarray(8), i));
     cipher.setAAD(aad(this.header, i, flags));
-    const ct = Buffer.concat([cipher.update(body), cipher.final(), cipher.getAuthTag()]);
+    // GCM is a stream mode: update() returns every byte and final() none, so the frame's three
+    // parts go out as they are rather than joined into a copy.
+    const ct = cipher.update(body);
+    cipher.final();
+    const tag = cipher.getAuthTag();
     const head = Buffer.alloc(FRAME_HEAD);
-    head.writeUInt32BE(ct.length, 0);
+    head.writeUInt32BE(ct.length + tag.length, 0);
     head[4] = flags;
     this.emit_(head);
-    this.emit_(ct);
+    if (ct.length) this.emit_(ct);
+    this.emit_(tag);
   }
 
   private startChunk(chunk: Buffer) {
-    const deflated = this.level > 0;
-    this.inFlight.push({ promise: deflated ? deflateAsync(chunk, { level: this.level }) : Promise.resolve(chunk), deflated });
+    if (this.level === 0) this.inFlight.push({ promise: Promise.resolve(chunk), flags: 0 });
+    else this.inFlight.push({ promise: compressChunk(chunk, this.codec, this.level), flags: this.codec === 'brotli' ? FLAG_BROTLI : FLAG_DEFLATE });
   }
 
   private async drainTo(limit: number) {
     while (this.inFlight.length > limit) {
       const next = this.inFlight.shift()!;
-      this.seal(await next.promise, next.deflated ? FLAG_DEFLATE : 0);
+      this.seal(await next.promise, next.flags);
     }
   }
 
@@ -138,7 +181,8 @@ export class SealStream extends Transform {
     this.pending.push(data);
     this.pendingBytes += data.length;
     if (this.pendingBytes < CHUNK_BYTES) return done();
-    let all = Buffer.concat(this.pending);
+    // A reader sized to CHUNK_BYTES hands over whole chunks: those are compressed in place, not copied.
+    let all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
     while (all.length >= CHUNK_BYTES) {
       this.startChunk(all.subarray(0, CHUNK_BYTES));
       all = all.subarray(CHUNK_BYTES);
@@ -206,7 +250,7 @@ export class OpenStream extends Transform {
       const head = this.buf.peek(FRAME_HEAD);
       const len = head.readUInt32BE(0);
       const flags = head[4];
-      if (len < TAG_BYTES || len > MAX_FRAME || flags & ~(FLAG_FINAL | FLAG_DEFLATE)) throw backupError('BACKUP_CORRUPT', `frame ${this.index} has an impossible header (corrupted file)`);
+      if (len < TAG_BYTES || len > MAX_FRAME || flags & ~(FLAG_FINAL | FLAG_DEFLATE | FLAG_BROTLI) || (flags & FLAG_DEFLATE && flags & FLAG_BROTLI)) throw backupError('BACKUP_CORRUPT', `frame ${this.index} has an impossible header (corrupted file)`);
       if (this.buf.length < FRAME_HEAD + len) return;
       const ct = this.buf.take(FRAME_HEAD + len).subarray(FRAME_HEAD);
       const i = this.index++;
@@ -215,7 +259,9 @@ export class OpenStream extends Transform {
       decipher.setAuthTag(ct.subarray(len - TAG_BYTES));
       let body: Buffer;
       try {
-        body = Buffer.concat([decipher.update(ct.subarray(0, len - TAG_BYTES)), decipher.final()]);
+        body = decipher.update(ct.subarray(0, len - TAG_BYTES));
+        // Checks the tag; returns nothing in GCM. Nothing of `body` is passed on before this.
+        decipher.final();
       } catch {
         throw backupError('BACKUP_CORRUPT', `frame ${i} failed authentication: the backup was changed or damaged after it was written`);
       }
@@ -223,7 +269,7 @@ export class OpenStream extends Transform {
         this.finished = true;
         continue;
       }
-      this.inFlight.push(flags & FLAG_DEFLATE ? inflateAsync(body).catch(() => Promise.reject(backupError('BACKUP_CORRUPT', `frame ${i} does not decompress`))) : Promise.resolve(body));
+      this.inFlight.push(decompressFrame(body, flags).catch(() => Promise.reject(backupError('BACKUP_CORRUPT', `frame ${i} does not decompress`))));
     }
   }
 

@@ -39,6 +39,8 @@ export function backupError(reason: BackupFailure, message: string, details: Rec
   return new DomainError(CODES[reason], message, { ...details, reason });
 }
 
+export const isBackupFailure = (reason: unknown): reason is BackupFailure => typeof reason === 'string' && reason in CODES;
+
 /** The reason of a backup error, or null for anything else. */
 export function backupFailureOf(e: unknown): BackupFailure | null {
   if (!(e instanceof DomainError)) return null;

@@ -1,11 +1,17 @@
 import { backupError } from './errors.ts';
 import { macMatches, manifestMac, type MasterKey } from './keys.ts';
 
-export const MANIFEST_FORMAT = 'firebreak-backup/1';
+/**
+ * Format 2 compresses chunks with brotli (format 1 used deflate); the data file's frames say which,
+ * so both are read. A Firebreak that knows only format 1 refuses a format 2 backup as unreadable
+ * rather than calling it corrupt.
+ */
+export const MANIFEST_FORMAT = 'firebreak-backup/2';
+export const READABLE_FORMATS: readonly string[] = ['firebreak-backup/1', MANIFEST_FORMAT];
 
 /** What a backup says about itself (docs/backups.md). Written after the data, so its presence means complete. */
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: 'firebreak-backup/1' | typeof MANIFEST_FORMAT;
   id: string;
   /** The snapshot's time (ISO 8601, UTC) and the same in epoch ms. */
   created_at: string;
@@ -21,7 +27,8 @@ export interface Manifest {
   row_counts: Record<string, number>;
   plaintext: { bytes: number; sha256: string };
   ciphertext: { bytes: number; sha256: string; chunks: number };
-  compression: { algorithm: 'deflate-raw'; level: number };
+  /** Level 0 stores chunks uncompressed. */
+  compression: { algorithm: 'deflate-raw' | 'brotli'; level: number };
   encryption: { algorithm: 'AES-256-GCM'; chunk_bytes: number; key_id: string; wrapped_data_key: string };
   duration_ms: number;
 }
@@ -45,7 +52,7 @@ export function openManifest(master: MasterKey, text: string, id: string): Manif
   } catch {
     throw backupError('BACKUP_CORRUPT', `the manifest of backup ${id} is not valid JSON`);
   }
-  if (parsed?.format !== MANIFEST_FORMAT) throw backupError('BACKUP_UNREADABLE', `the manifest of backup ${id} is not a ${MANIFEST_FORMAT} manifest`);
+  if (!READABLE_FORMATS.includes(parsed?.format)) throw backupError('BACKUP_UNREADABLE', `the manifest of backup ${id} is not a ${READABLE_FORMATS.join(' or ')} manifest`);
   if (parsed.encryption?.key_id !== master.id) {
     throw backupError('BACKUP_WRONG_KEY', `backup ${id} was encrypted with key ${String(parsed.encryption?.key_id)}, but the configured key is ${master.id}`, { backup_key_id: parsed.encryption?.key_id, configured_key_id: master.id });
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { OpenStream } from './crypto-stream.ts';
+import type { SealingWorker } from './sealed-files.ts';
 import { backupError } from './errors.ts';
 import { unwrapDataKey, type MasterKey } from './keys.ts';
 import { openManifest, type Manifest } from './manifest.ts';
@@ -47,6 +48,21 @@ export async function openBackup(target: BackupTarget, id: string, master: Maste
   }
 }
 
+/** Hashes of a backup's two sides against its manifest; throws BACKUP_CORRUPT with the side that differs. */
+function checkHashes(m: Manifest, ciphertextSha256: string, plaintext: { plaintextBytes: number; plaintextSha256: string }) {
+  if (ciphertextSha256 !== m.ciphertext.sha256) throw backupError('BACKUP_CORRUPT', `backup ${m.id} does not match its manifest's ciphertext SHA-256`);
+  if (plaintext.plaintextBytes !== m.plaintext.bytes || plaintext.plaintextSha256 !== m.plaintext.sha256) throw backupError('BACKUP_CORRUPT', `backup ${m.id} decrypts to data that does not match its manifest's plaintext SHA-256`);
+}
+
+/**
+ * Writes the plaintext of an opened backup to `dest` (in `worker`) and checks both sides'
+ * hashes against the manifest. A refusal leaves a partial file at `dest` for the caller to remove.
+ */
+export async function plaintextToFile(opened: OpenedBackup, dest: string, worker: SealingWorker, onBytes?: (n: number) => void): Promise<void> {
+  const s = await worker.open(opened.path, dest, opened.dataKey, onBytes);
+  checkHashes(opened.manifest, s.ciphertextSha256, s);
+}
+
 /** The plaintext of an opened backup as a stream, with running hashes of both sides to check at the end. */
 export function plaintextOf(opened: OpenedBackup, onBytes?: (n: number) => void): { stream: OpenStream; check(): void } {
   const open = new OpenStream(opened.dataKey);
@@ -61,10 +77,7 @@ export function plaintextOf(opened: OpenedBackup, onBytes?: (n: number) => void)
   return {
     stream: open,
     check() {
-      const m = opened.manifest;
-      const s = open.stats();
-      if (hash.digest('hex') !== m.ciphertext.sha256) throw backupError('BACKUP_CORRUPT', `backup ${m.id} does not match its manifest's ciphertext SHA-256`);
-      if (s.plaintextBytes !== m.plaintext.bytes || s.plaintextSha256 !== m.plaintext.sha256) throw backupError('BACKUP_CORRUPT', `backup ${m.id} decrypts to data that does not match its manifest's plaintext SHA-256`);
+      checkHashes(opened.manifest, hash.digest('hex'), open.stats());
     },
   };
 }

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { ConfigStore } from '../../config/store.ts';
 import { createDatabase } from '../../db/create-db.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { backupError } from './errors.ts';
 import { loadMasterKey } from './keys.ts';
-import { openBackup, plaintextOf, resolveBackupId } from './open-backup.ts';
+import { openBackup, plaintextOf, plaintextToFile, resolveBackupId, type OpenedBackup } from './open-backup.ts';
+import { sealingWorker } from './sealed-files.ts';
 import { pgFacts, pgRestore, pgTableCount } from './postgres-engine.ts';
 import { backupsOf, countDifferences, scratchDir, selectTargets, type BackupEnv } from './run-context.ts';
 import { inspectSqlite, sqliteTableCount } from './sqlite-engine.ts';
@@ -43,20 +43,27 @@ export async function restoreBackup(config: ConfigStore, env: BackupEnv, input: 
   const where = store.engine === 'sqlite' ? store.file : redact(store.url);
   if (occupied && !input.force) throw backupError('RESTORE_TARGET_NOT_EMPTY', `${where} already holds data; restoring would replace it. Stop the server and run again with --force to replace it.`, { location: where });
   const scratch = await scratchDir(env.dataDir);
-  const opened = await openBackup(target, id, master, scratch, env, true);
+  // Boots during the hash pre-check; a PostgreSQL backup streams into pg_restore instead.
+  const worker = store.engine === 'sqlite' ? sealingWorker() : null;
+  let opened: OpenedBackup;
+  try {
+    opened = await openBackup(target, id, master, scratch, env, true);
+  } catch (e) {
+    await worker?.stop();
+    throw e;
+  }
   const m = opened.manifest;
   try {
     if (m.engine !== store.engine) throw backupError('BACKUP_ENGINE_MISMATCH', `backup ${id} is a ${m.engine} backup but the configured store is ${store.engine} (${where})`);
     let read = 0;
-    const decrypt = () => plaintextOf(opened, (n) => env.progress?.({ phase: 'restore', done: (read += n), total: m.ciphertext.bytes }));
+    const onBytes = (n: number) => env.progress?.({ phase: 'restore', done: (read += n), total: m.ciphertext.bytes });
+    const decrypt = () => plaintextOf(opened, onBytes);
     let migrated: string[];
     if (store.engine === 'sqlite') {
       await mkdir(dirname(store.file), { recursive: true });
-      const plain = decrypt();
       const part = `${store.file}.restoring-${randomBytes(3).toString('hex')}`;
       try {
-        await pipeline(plain.stream, createWriteStream(part));
-        plain.check();
+        await plaintextToFile(opened, part, worker ?? sealingWorker(), onBytes);
         env.progress?.({ phase: 'check', done: 0, total: null });
         const facts = await inspectSqlite(part, false);
         if (!facts.integrity.ok) throw backupError('BACKUP_CHECK_FAILED', `backup ${id} restores to a database that fails quick_check: ${facts.integrity.detail}`);
@@ -85,6 +92,7 @@ export async function restoreBackup(config: ConfigStore, env: BackupEnv, input: 
     }
     return { id, target: target.id, engine: store.engine, location: where, schema_version: m.schema_version, migrated, duration_ms: Date.now() - started };
   } finally {
+    await worker?.stop();
     await opened.cleanup();
   }
 }

@@ -1,7 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { withTransaction } from '../../db/transaction.ts';
 import { writeAudit } from '../audit/index.ts';
 import { requireRole, type Ctx } from '../context.ts';
@@ -9,10 +7,11 @@ import { backupError, backupFailureOf } from './errors.ts';
 import { loadMasterKey } from './keys.ts';
 import { withBackupLease } from './lock.ts';
 import type { Manifest } from './manifest.ts';
-import { openBackup, plaintextOf, resolveBackupId } from './open-backup.ts';
+import { openBackup, plaintextOf, plaintextToFile, resolveBackupId } from './open-backup.ts';
 import { pgFacts, pgRestore, pgScratchDatabase } from './postgres-engine.ts';
 import { recordVerification } from './repository.ts';
 import { backupsOf, countDifferences, scratchDir, selectTargets, type BackupEnv } from './run-context.ts';
+import { sealingWorker, type SealingWorker } from './sealed-files.ts';
 import { inspectSqlite } from './sqlite-engine.ts';
 import { leaseOwner } from './create-backup.ts';
 
@@ -41,11 +40,13 @@ export async function verifyBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
     const started = Date.now();
     const scratch = await scratchDir(env.dataDir);
     let manifest: Manifest | null = null;
+    // Boots while the backup is fetched; a PostgreSQL backup streams into pg_restore instead.
+    const worker = env.store.engine === 'sqlite' ? sealingWorker() : null;
     try {
       const opened = await openBackup(target, id, master, scratch, env, false);
       manifest = opened.manifest;
       try {
-        const checks = await restoreIntoScratch(opened, scratch, env);
+        const checks = await restoreIntoScratch(opened, scratch, env, worker);
         const result: VerifyResult = { id, target: target.id, ok: true, duration_ms: Date.now() - started, manifest, checks };
         await withTransaction(ctx, async (tx) => {
           await recordVerification(tx, manifest!, target.id, { at: ctx.clock.now(), ok: true, ms: result.duration_ms, error: null });
@@ -56,6 +57,7 @@ export async function verifyBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
         await opened.cleanup();
       }
     } catch (e) {
+      await worker?.stop();
       if (manifest) await recordVerification(ctx, manifest, target.id, { at: ctx.clock.now(), ok: false, ms: Date.now() - started, error: (e as Error).message }).catch(() => {});
       throw e;
     }
@@ -64,19 +66,18 @@ export async function verifyBackup(ctx: Ctx, env: BackupEnv, input: { target?: s
   return held.value;
 }
 
-async function restoreIntoScratch(opened: Awaited<ReturnType<typeof openBackup>>, scratch: string, env: BackupEnv) {
+async function restoreIntoScratch(opened: Awaited<ReturnType<typeof openBackup>>, scratch: string, env: BackupEnv, worker: SealingWorker | null) {
   const m = opened.manifest;
   let read = 0;
+  const onBytes = (n: number) => env.progress?.({ phase: 'restore', done: (read += n), total: m.ciphertext.bytes });
   // Started only when its consumer is attached: a refusal must reach the consumer, not go unhandled.
-  const decrypt = () => plaintextOf(opened, (n) => env.progress?.({ phase: 'restore', done: (read += n), total: m.ciphertext.bytes }));
+  const decrypt = () => plaintextOf(opened, onBytes);
   const checks: VerifyResult['checks'] = [];
   let counts: Record<string, number>;
   if (m.engine === 'sqlite') {
     const file = join(scratch, `${m.id}.verify.db`);
-    const plain = decrypt();
     try {
-      await pipeline(plain.stream, createWriteStream(file));
-      plain.check();
+      await plaintextToFile(opened, file, worker ?? sealingWorker(), onBytes);
       checks.push({ name: 'hashes', ok: true, detail: 'ciphertext and plaintext SHA-256 match the manifest' });
       env.progress?.({ phase: 'check', done: 0, total: null });
       const facts = await inspectSqlite(file, true);
