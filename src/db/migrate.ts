@@ -20,6 +20,7 @@ import * as m0013 from './migrations/0013-backups.ts';
 import * as m0014 from './migrations/0014-runbooks.ts';
 import * as m0015 from './migrations/0015-drills.ts';
 import * as m0016 from './migrations/0016-recovery-points.ts';
+import * as m0017 from './migrations/0017-drill-incidents.ts';
 
 type MigrationModule = { up(db: Kysely<any>, dialect: DialectFlags): Promise<void> };
 
@@ -41,6 +42,7 @@ const MIGRATIONS: [string, MigrationModule][] = [
   ['0014-runbooks', m0014],
   ['0015-drills', m0015],
   ['0016-recovery-points', m0016],
+  ['0017-drill-incidents', m0017],
 ];
 
 export const KNOWN_MIGRATIONS = MIGRATIONS.map(([name]) => name);

@@ -129,6 +129,8 @@ export interface IncidentsTable {
   stakeholders_notified_at: number | null;
   /** First public status-page post. */
   status_posted_at: number | null;
+  /** The runbook run of the drill that joined or opened it (left out of the KPIs). */
+  drill_run_id: string | null;
 }
 
 export interface IncidentServicesTable {

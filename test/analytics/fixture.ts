@@ -49,7 +49,7 @@ function incident(p: Partial<Row> & Pick<Row, 'severity' | 'triggered_at'>): Row
   };
 }
 
-/** The incidents; letters as in kpis.test.ts. */
+/** The incidents; letters as in kpis.test.ts (the drill's incident comes last, so the others keep their numbers). */
 export function fixtureIncidents(): Row[] {
   n = 0;
   const A = incident({
@@ -82,7 +82,12 @@ export function fixtureIncidents(): Row[] {
   const april = incident({ severity: 'P0', services: ['api'], triggered_at: Date.UTC(2026, 3, 20, 8, 0), acknowledged_at: Date.UTC(2026, 3, 20, 8, 1), fingerprint: 'prometheus/api-down' });
   // Eleven open P2s acknowledged after 1, 2, … 11 minutes: p90 by nearest rank is the 10th.
   const J = Array.from({ length: 11 }, (_, k) => incident({ severity: 'P2', services: ['reporting'], triggered_at: T + 10 * D + k * H, acknowledged_at: T + 10 * D + k * H + (k + 1) * M }));
-  return [A, B, C, Dd, E, F, G, merged, april, ...J];
+  // Opened during a drill: its response was real, its outage was not; left out of every figure.
+  const drill = incident({
+    severity: 'P0', services: ['api'], customer_facing: 1, triggered_at: T + 8 * D, acknowledged_at: T + 8 * D + 7 * M, resolved_at: T + 8 * D + 2 * H, resolution: 'fixed',
+    fingerprint: 'prometheus/api-down', status_posted_at: T + 8 * D + M, drill_run_id: 'rbr_fixture_drill',
+  });
+  return [A, B, C, Dd, E, F, G, merged, april, ...J, drill];
 }
 
 /** Inserts the incidents, their services, alerts, postmortems, action items and api's roll-ups. */

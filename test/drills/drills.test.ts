@@ -280,6 +280,10 @@ for (const { name, skip } of DIALECTS) {
       const timeline = await env.db.kysely.selectFrom('incident_timeline').select(['kind', 'body', 'data']).where('incident_id', '=', incident.id).execute();
       assert.ok(timeline.some((e) => e.kind === 'note' && /status page update held/.test(e.body) && /The app is back on its standby/.test(e.body)), 'the held update is on the timeline');
       assert.ok(timeline.some((e) => e.kind === 'note' && /Opened during drill app-drill/.test(e.body)));
+      // The drill's incident is marked so (the KPI reports leave it out); the one from before is not.
+      const marks = await env.db.kysely.selectFrom('incidents').select(['id', 'drill_run_id']).where('id', 'in', [incident.id, earlier.id]).execute();
+      const run = (await getDrillRun(viewer(), report.id)).run;
+      assert.deepEqual(Object.fromEntries(marks.map((m) => [m.id, m.drill_run_id])), { [incident.id]: run, [earlier.id]: null });
       // The rule proposed its runbook on both incidents but started nothing: the drill runs it.
       const proposals = await env.db.kysely.selectFrom('incident_timeline').select(['data']).where('kind', '=', 'runbook_proposed').where('incident_id', 'in', [incident.id, earlier.id]).execute();
       assert.equal(proposals.length, 2);
@@ -306,6 +310,8 @@ for (const { name, skip } of DIALECTS) {
       assert.equal(report.run_status, 'succeeded', report.run_error ?? '');
       const incident = await getIncident(viewer(), report.incident!);
       assert.equal(incident.title, '[drill] App failover');
+      const mark = await env.db.kysely.selectFrom('incidents').select('drill_run_id').where('id', '=', incident.id).executeTakeFirstOrThrow();
+      assert.equal(mark.drill_run_id, report.run);
       const told = await env.db.kysely.selectFrom('notifications').select('message').where('incident_id', '=', incident.id).where('key', 'like', 'runbook/%/tell-team/%').execute();
       assert.ok(told.length > 0 && told.every((n) => n.message.includes('[drill app-drill] The app is on its standby.')), JSON.stringify(told));
       const publication = await getPublication(viewer(), incident.ref);

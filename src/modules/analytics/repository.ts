@@ -22,9 +22,10 @@ const lit = (n: number) => sql.lit(Math.round(n));
 const flag = (cond: RawBuilder<unknown>) => sql<number>`sum(case when ${cond} then 1 else 0 end)`;
 
 /**
- * Incidents in the filter: triggered in [from, to), not merged into another, of the severities
- * (all four spelled out, so the (severity, triggered_at, …) index serves it as four range seeks)
- * and, when given, affecting the service.
+ * Incidents in the filter: triggered in [from, to), not merged into another, not a drill's (their
+ * response is real, their outage is not; ADR 0021), of the severities (all four spelled out, so
+ * the (severity, triggered_at, …) index serves it as four range seeks) and, when given, affecting
+ * the service.
  */
 function incidentsIn(ctx: Ctx, f: AnalyticsFilter) {
   let qb = q(ctx)
@@ -32,7 +33,8 @@ function incidentsIn(ctx: Ctx, f: AnalyticsFilter) {
     .where('i.severity', 'in', f.severities ?? [...SEVERITIES])
     .where('i.triggered_at', '>=', f.from)
     .where('i.triggered_at', '<', f.to)
-    .where('i.merged_into', 'is', null);
+    .where('i.merged_into', 'is', null)
+    .where('i.drill_run_id', 'is', null);
   // A probe of incident_services' primary key per incident, so the scan stays on the incidents index.
   if (f.service) qb = qb.where(({ exists, selectFrom }) => exists(selectFrom('incident_services as fs').select(sql.lit(1).as('one')).whereRef('fs.incident_id', '=', 'i.id').where('fs.service_id', '=', f.service!)));
   return qb;

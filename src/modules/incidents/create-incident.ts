@@ -16,7 +16,7 @@ const FUTURE_SKEW_MS = 5 * 60_000;
  * Automation passes `decision`: how its severity was decided, kept on the `created` timeline entry,
  * and `fingerprint`: the integration/dedup_key of the alert that opened it (recurring incidents).
  */
-export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>, opts: { decision?: { text: string; data: Record<string, unknown> }; fingerprint?: string } = {}): Promise<IncidentView> {
+export async function createIncident(ctx: Ctx, input: z.input<typeof createIncidentInput>, opts: { decision?: { text: string; data: Record<string, unknown> }; fingerprint?: string; drillRunId?: string } = {}): Promise<IncidentView> {
   requireRole(ctx, 'responder');
   const data = createIncidentInput.parse(input);
   const services = assertKnownServices(ctx, data.services);
@@ -61,8 +61,12 @@ export async function createIncident(ctx: Ctx, input: z.input<typeof createIncid
         fingerprint: opts.fingerprint ?? null,
         stakeholders_notified_at: null,
         status_posted_at: null,
+        drill_run_id: opts.drillRunId ?? null,
     };
-    await q(tx).insertInto('incidents').values(row).execute();
+    // The drill column is written only when set (null is its default), so the verb still writes to
+    // a schema from before migration 0017, as the upgrade tests build older databases with it.
+    const { drill_run_id, ...always } = row;
+    await q(tx).insertInto('incidents').values(drill_run_id === null ? always : row).execute();
     if (services.length) {
       await q(tx)
         .insertInto('incident_services')

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { forUpdate, nextCounterValue } from '../../db/dialect.ts';
-import { q } from '../../db/transaction.ts';
+import { q, withTransaction } from '../../db/transaction.ts';
 import { fixedInsert } from '../../db/fixed-insert.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -240,4 +240,15 @@ export async function loadIncidentViewsById(ctx: Db, ids: string[]): Promise<Inc
   const rows: IncidentRow[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) rows.push(...(await q(ctx).selectFrom('incidents').selectAll().where('id', 'in', ids.slice(i, i + CHUNK)).execute()));
   return toViews(ctx, rows);
+}
+
+/**
+ * Marks an incident as a drill's (the runbook run of the drill that joined it), with a note saying
+ * so; the first drill to claim it keeps it. The KPI reports leave drill incidents out.
+ */
+export async function markDrillIncident(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, runId: string, note: string): Promise<void> {
+  await withTransaction(ctx, async (tx) => {
+    await q(tx).updateTable('incidents').set({ drill_run_id: runId }).where('id', '=', incident.id).where('drill_run_id', 'is', null).execute();
+    await recordChange(tx, incident, { kind: 'note', body: note, data: { drill_run: runId } });
+  });
 }

@@ -84,7 +84,7 @@ export async function runIncidentStep(spec: IncidentSpec, env: StepEnv): Promise
   if (spec.action === 'create') {
     // An incident a drill opens says so in its title: whoever it pages knows it is an exercise.
     const title = env.drill && !/\bdrill\b/i.test(spec.title!) ? `[drill] ${spec.title!}` : spec.title!;
-    const view = await createIncident(env.ctx, { title, severity: spec.severity!, services: spec.services ?? [], description: spec.body ?? '', source: 'automated' });
+    const view = await createIncident(env.ctx, { title, severity: spec.severity!, services: spec.services ?? [], description: spec.body ?? '', source: 'automated' }, env.drill ? { drillRunId: env.runId } : {});
     await env.linkIncident({ id: view.id, number: Number(view.ref.slice(4)) });
     return { ref: view.ref, state: view.state, severity: view.severity };
   }

@@ -1,6 +1,6 @@
 import type { Severity } from '../../../config/defaults.ts';
 import { isoTime } from '../../../lib/iso-time.ts';
-import { addNote } from '../../incidents/index.ts';
+import { markDrillIncident } from '../../incidents/index.ts';
 import { monitorStatus, openIncidentsOnService } from '../repository.ts';
 import { sendHttp, type HttpRequestSpec } from './http.ts';
 import { sleepUnless, StepFailure, type StepEnv } from './types.ts';
@@ -45,7 +45,7 @@ export async function runWaitForStep(spec: WaitForSpec, env: StepEnv): Promise<W
       if (found) {
         const incident = { id: found.id, number: found.number };
         await env.linkIncident(incident);
-        if (env.drill) await addNote(env.ctx, incident.id, { body: `Opened during drill ${env.drill.id} (runbook run ${env.runId}): this is an exercise against the drill's target, not an outage of production.` });
+        if (env.drill) await markDrillIncident(env.ctx, incident, env.runId, `Opened during drill ${env.drill.id} (runbook run ${env.runId}): this is an exercise against the drill's target, not an outage of production; the KPI reports leave it out.`);
         return { waited_ms: Date.now() - started, checks, last, incident: { ref: `INC-${found.number}`, severity: found.severity, opened_at: isoTime(found.created_at), opened_after_run_ms: found.created_at - env.runCreatedAt } };
       }
     } else {
