@@ -339,7 +339,7 @@ async function load(db: Database, config: FirebreakConfig): Promise<Record<strin
   return counts;
 }
 
-/** Planner statistics as in production: autovacuum keeps PostgreSQL's; Firebreak never runs ANALYZE on SQLite, so its planner works without statistics here too. (The indexes come from migration 0012.) */
+/** Planner statistics as in production: autovacuum keeps PostgreSQL's; Firebreak never runs ANALYZE on SQLite, so its planner works without statistics here too. (The KPI indexes come from the migrations: 0012, rebuilt by 0017.) */
 async function createAnalyticsIndexes(db: Database): Promise<void> {
   if (db.dialect.name === 'postgres') await sql`vacuum analyze`.execute(db.kysely);
 }
