@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { FIREBREAK_INTEGRATION_ID } from './monitors-schema.ts';
 import { duration, slug } from './primitives.ts';
 import { runbookSchema, type LeafStep, type RunbookDefinition } from './runbook-schema.ts';
 
 /** Step ids the drill adds around its runbook's steps; a drilled runbook may not use them. */
 export const MARKER_WRITE_STEP = 'drill-marker-write';
 export const MARKER_READ_STEP = 'drill-marker-read';
+/** The dedup key prefix of Firebreak's own alert that a drill failed (one per drill id). */
+export const DRILL_FAILED_ALERT_PREFIX = 'recovery/drill/';
+/** The fingerprint prefix of the incident that alert opens (`<integration>/<dedup key>`). */
+export const DRILL_FAILED_FINGERPRINT = `${FIREBREAK_INTEGRATION_ID}/${DRILL_FAILED_ALERT_PREFIX}`;
 
 /** Leaf steps, as a runbook's rollback list takes them (no groups). */
 const cleanupSteps = runbookSchema.shape.rollback.unwrap();

@@ -11,7 +11,10 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { createIncident, getIncident } from '../../src/modules/incidents/index.ts';
 import { listIncidentActionItems } from '../../src/modules/postmortems/index.ts';
 import { SignalProcessor } from '../../src/modules/signals/index.ts';
-import { getPublication } from '../../src/modules/statuspage/index.ts';
+import { withTransaction } from '../../src/db/transaction.ts';
+import { evaluateIncidentRules } from '../../src/modules/runbooks/index.ts';
+import { AUTOPOST_TIMER, getPublication, statusPageTimerHandlers } from '../../src/modules/statuspage/index.ts';
+import { loadStatusInputs } from '../../src/modules/statuspage/component-status.ts';
 import { serviceObjectives } from '../../src/modules/recovery/index.ts';
 import { runDueTimers } from '../../src/modules/timers/index.ts';
 import { DIALECTS } from '../helpers/dialects.ts';
@@ -295,6 +298,32 @@ for (const { name, skip } of DIALECTS) {
       assert.equal((await env.db.kysely.selectFrom('runbook_runs').select('id').execute()).length, runsBefore + 1, 'only the drill\'s run');
     });
 
+    test('after the drill, its incident starts no rule\'s run, colours no component and is never posted by itself', async () => {
+      const [drillIncident] = await env.db.kysely.selectFrom('incidents').select(['id', 'number']).where('drill_run_id', 'is not', null).where('state', 'not in', ['resolved', 'closed']).execute();
+      assert.ok(drillIncident, 'the last test left its drill incident open');
+      assert.equal((await getDrillRun(viewer(), (await listDrillRuns(viewer(), { drill: 'app-drill', limit: 1 })).data[0].id)).status === 'running', false, 'no drill runs now');
+      const runsBefore = (await env.db.kysely.selectFrom('runbook_runs').select('id').execute()).length;
+      env.config.current = { ...env.config.current, incident_rules: [{ id: 'db-failover-later', runbook: 'app-failover', when: { incident: { service: 'database', min_severity: 'P3' } }, variables: { app: 'http://app.prod.internal:8080' }, run: true }] };
+      try {
+        await evaluateIncidentRules(liveCtx(env, env.users.admin.actor));
+      } finally {
+        env.config.current = { ...env.config.current, incident_rules: [] };
+      }
+      const proposal = await env.db.kysely.selectFrom('incident_timeline').select(['body', 'data']).where('kind', '=', 'runbook_proposed').where('incident_id', '=', drillIncident.id).where('body', 'like', '%db-failover-later%').executeTakeFirstOrThrow();
+      assert.equal((JSON.parse(proposal.data ?? '{}') as { run: string | null }).run, null);
+      assert.match(proposal.body, /not started because the incident is drill app-drill's .*firebreak runbook run app-failover --incident INC-/);
+      // Real incidents on the service still start it (the one opened before the drill, say).
+      const runs = await env.db.kysely.selectFrom('runbook_runs').select(['id', 'incident_id', 'mode']).execute();
+      assert.ok(runs.slice(runsBefore).every((r) => r.incident_id !== drillIncident.id && r.mode === 'run'), JSON.stringify(runs.slice(runsBefore)));
+      await env.db.kysely.updateTable('runbook_runs').set({ status: 'cancelled' }).where('status', '=', 'queued').execute();
+      // The database component is coloured by the real open incidents only, never by the drill's.
+      const severities = async () => (await loadStatusInputs(liveCtx(env, env.users.admin.actor))).serviceSeverity.get('database');
+      assert.equal(await severities(), 'P1', 'the P1 opened before the drill');
+      // The automatic post finds a drill's incident and leaves it alone.
+      await withTransaction(liveCtx(env, env.users.admin.actor), (tx) => statusPageTimerHandlers[AUTOPOST_TIMER](tx, { kind: AUTOPOST_TIMER, subject_id: drillIncident.id, due_at: Date.now(), data: {} }));
+      assert.equal((await getPublication(viewer(), `INC-${drillIncident.number}`)).public_incident, null);
+    });
+
     test('with status_page: publish the drill posts its update; an incident a drill creates says it is a drill', async () => {
       const rb: RunbookInput = {
         ...failover(),
@@ -305,9 +334,16 @@ for (const { name, skip } of DIALECTS) {
           { id: 'tell-customers', type: 'statuspage', status: 'monitoring', body: 'Recovered on the standby.' },
         ],
       };
-      setDrills(env, [rb], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url, { status_page: 'publish' })] });
+      // A cleanup step whose condition does not hold is skipped, and that is no failure of the drill.
+      const cleanup = [
+        { id: 'reset', type: 'http', method: 'POST', url: '${{ vars.app }}/cleanup' },
+        { id: 'elsewhere-only', type: 'http', method: 'POST', url: '${{ vars.app }}/fail', when: '$.vars.app == "http://elsewhere"' },
+      ];
+      setDrills(env, [rb], [{ id: 'markers', url: markers.url }], { targets: TARGETS, definitions: [drill(app.url, { status_page: 'publish', cleanup })] });
       const report = await runDrillLive();
       assert.equal(report.run_status, 'succeeded', report.run_error ?? '');
+      assert.deepEqual(report.cleanup.steps.map((c) => [c.path, c.status]), [['cleanup/reset', 'succeeded'], ['cleanup/elsewhere-only', 'skipped']]);
+      assert.equal(report.passed, true, report.reasons.join('; '));
       const incident = await getIncident(viewer(), report.incident!);
       assert.equal(incident.title, '[drill] App failover');
       const mark = await env.db.kysely.selectFrom('incidents').select('drill_run_id').where('id', '=', incident.id).executeTakeFirstOrThrow();

@@ -1,4 +1,4 @@
-import { MARKER_READ_STEP, MARKER_WRITE_STEP } from '../../config/drill-schema.ts';
+import { DRILL_FAILED_ALERT_PREFIX, MARKER_READ_STEP, MARKER_WRITE_STEP } from '../../config/drill-schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Ctx } from '../context.ts';
@@ -44,13 +44,16 @@ export function measureDrill(row: DrillRunRow, run: { status: string; error: str
   const failureStep = drill.failure_step;
   const reasons: string[] = [];
   const ofPath = (path: string) => records.filter((r) => r.step_path === path);
-  const failureStart = ofPath(failureStep)[0]?.started_at ?? null;
+  // A failure step skipped by its condition injected nothing: there is nothing to measure from.
+  const failureSkipped = ofPath(failureStep).some((r) => r.status === 'skipped');
+  const failureStart = failureSkipped ? null : (ofPath(failureStep)[0]?.started_at ?? null);
   const recovered = ofPath(drill.recovered_step).find((r) => r.status === 'succeeded');
   const rtoMs = failureStart !== null && recovered?.finished_at != null ? Number(recovered.finished_at) - Number(failureStart) : null;
   const rtoObjective = Number(row.rto_objective_ms);
   const rto = { measured_ms: rtoMs, objective_ms: rtoObjective, met: rtoMs === null ? null : rtoMs <= rtoObjective, from_step: failureStep, to_step: drill.recovered_step };
   if (run.status !== 'succeeded') reasons.push(run.status === 'cancelled' ? 'the run was cancelled' : `the run failed: ${run.error ?? 'unknown error'}`);
-  if (rtoMs === null) reasons.push(`RTO not measured: step "${drill.recovered_step}" did not succeed`);
+  if (failureSkipped) reasons.push(`RTO and RPO not measured: the failure step "${failureStep}" was skipped by its condition`);
+  else if (rtoMs === null) reasons.push(`RTO not measured: step "${drill.recovered_step}" did not succeed`);
   else if (!rto.met) reasons.push(`RTO ${rtoMs} ms is over the objective of ${rtoObjective} ms`);
   let rpo: DrillReport['rpo'] = null;
   if (drill.marker) {
@@ -71,9 +74,11 @@ export function measureDrill(row: DrillRunRow, run: { status: string; error: str
     else if (rpoMs !== null && !rpo.met) reasons.push(`RPO ${rpoMs} ms is over the objective of ${rpoObjective} ms`);
   }
   const cleanupSteps = stepReports(records, (p) => p.startsWith('cleanup/'));
-  const cleanupOk = cleanupSteps.length > 0 && cleanupSteps.every((s) => s.status === 'succeeded');
+  // A cleanup step its condition skipped had nothing to clean ("demote only if promoted").
+  const cleaned = (s: { status: string }) => s.status === 'succeeded' || s.status === 'skipped';
+  const cleanupOk = cleanupSteps.length > 0 && cleanupSteps.every(cleaned);
   if (run.status === 'cancelled') reasons.push('cleanup did not run: the run was cancelled (run the cleanup steps by hand)');
-  else for (const s of cleanupSteps.filter((c) => c.status !== 'succeeded')) reasons.push(`cleanup step "${s.path.slice('cleanup/'.length)}" ${s.status}: ${s.error ?? ''}`.trim());
+  else for (const s of cleanupSteps.filter((c) => !cleaned(c))) reasons.push(`cleanup step "${s.path.slice('cleanup/'.length)}" ${s.status}: ${s.error ?? ''}`.trim());
   const passed = reasons.length === 0;
   return {
     drill: drill.id,
@@ -100,7 +105,7 @@ export function measureDrill(row: DrillRunRow, run: { status: string; error: str
   };
 }
 
-export const drillAlertKey = (drillId: string) => `recovery/drill/${drillId}`;
+export const drillAlertKey = (drillId: string) => `${DRILL_FAILED_ALERT_PREFIX}${drillId}`;
 
 /**
  * A failed drill is a finding about recovery, so it goes into the incident pipeline like any other

@@ -248,7 +248,7 @@ export async function loadIncidentViewsById(ctx: Db, ids: string[]): Promise<Inc
  */
 export async function markDrillIncident(ctx: Ctx, incident: Pick<IncidentRow, 'id' | 'number'>, runId: string, note: string): Promise<void> {
   await withTransaction(ctx, async (tx) => {
-    await q(tx).updateTable('incidents').set({ drill_run_id: runId }).where('id', '=', incident.id).where('drill_run_id', 'is', null).execute();
-    await recordChange(tx, incident, { kind: 'note', body: note, data: { drill_run: runId } });
+    const marked = await q(tx).updateTable('incidents').set({ drill_run_id: runId }).where('id', '=', incident.id).where('drill_run_id', 'is', null).executeTakeFirst();
+    if (Number(marked.numUpdatedRows) > 0) await recordChange(tx, incident, { kind: 'note', body: note, data: { drill_run: runId } });
   });
 }

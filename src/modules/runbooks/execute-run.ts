@@ -116,7 +116,8 @@ class RunExecution {
     for (const r of records) latest.set(r.step_path, r);
     for (const [path, r] of latest) {
       const id = path.startsWith('rollback/') ? null : path.split('/').at(-1)!;
-      if (id && (r.status === 'succeeded' || r.status === 'failed' || r.status === 'skipped')) this.scope.steps[id] = { output: r.outputs === null ? null : JSON.parse(r.outputs), status: r.status };
+      // A skipped step's record keeps why; its output, as during the first pass, is null.
+      if (id && (r.status === 'succeeded' || r.status === 'failed' || r.status === 'skipped')) this.scope.steps[id] = { output: r.outputs === null || r.status === 'skipped' ? null : JSON.parse(r.outputs), status: r.status };
     }
     let index = this.run.current_step === null ? 0 : Math.max(0, this.def.steps.findIndex((s) => s.id === this.run.current_step));
     if (this.run.current_step !== null && this.run.rerun_current === 0) {
@@ -215,7 +216,8 @@ class RunExecution {
         if (commander && commander !== starter) users = [commander];
       }
       if (this.incident && users.length) {
-        const body = mask(`Approval needed for runbook ${this.def.name}: ${String(inputs.message)}\nApprove: firebreak runbook approve ${this.run.id} ${step.id} (or reject), before ${new Date(deadline).toISOString()}. Started by ${this.run.started_by}.`, this.secrets);
+        const drill = this.def.drill ? `[drill ${this.def.drill.id}] ` : '';
+        const body = mask(`${drill}Approval needed for runbook ${this.def.name}: ${String(inputs.message)}\nApprove: firebreak runbook approve ${this.run.id} ${step.id} (or reject), before ${new Date(deadline).toISOString()}. Started by ${this.run.started_by}.`, this.secrets);
         await queueRunbookMessage(tx, this.incident, { users }, body, `runbook/${this.run.id}/${step.id}/${now}`);
       }
     });
@@ -250,9 +252,12 @@ class RunExecution {
    */
   private async skipped(step: RunbookStep | LeafStep, path: string): Promise<boolean> {
     if (step.when === undefined) return false;
-    const verdict = checkJsonAssertion(parseJsonAssertion(step.when), { vars: this.scope.vars, steps: this.scope.steps, incident: this.scope.incident });
-    if (verdict === null) return false;
-    const reason = mask(verdict, this.secrets);
+    const condition = parseJsonAssertion(step.when);
+    const doc = { vars: this.scope.vars, steps: this.scope.steps, incident: this.scope.incident };
+    if (checkJsonAssertion(condition, doc) === null) return false;
+    // Why, in words read off the masked values: the value a message quotes is cut and escaped, so
+    // masking the message afterwards could miss a secret cut in half.
+    const reason = checkJsonAssertion(condition, mask(doc, this.secrets)) ?? `${step.when}: does not hold`;
     await this.fenced(async (tx) => {
       const now = tx.clock.now();
       await insertStepRun(tx, { id: newId('rbs', now), run_id: this.run.id, step_path: path, step_type: step.type, attempt: 1, status: 'skipped', inputs: JSON.stringify({ when: step.when }), outputs: JSON.stringify({ skipped: reason }), started_at: now, finished_at: now, approved_by: null, comment: null, error: null });

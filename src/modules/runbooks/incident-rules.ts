@@ -4,7 +4,7 @@ import { formatDuration } from '../../lib/duration.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import type { Ctx } from '../context.ts';
 import { findOpenIncidentOnService, recordChange } from '../incidents/index.ts';
-import { activeDrillOnService, insertProposal, monitorDownSince, openIncidentsOnService, setProposalRun } from './repository.ts';
+import { drillHold, insertProposal, monitorDownSince, openIncidentsOnService, setProposalRun } from './repository.ts';
 import { startRun } from './start-run.ts';
 
 /**
@@ -38,9 +38,9 @@ export async function evaluateIncidentRules(ctx: Ctx): Promise<number> {
 }
 
 /**
- * While a drill runs against the service, the rule proposes but never starts its run: the drill is
- * already running its runbook against the drill's target, and a second run would act on whatever
- * the rule's variables name (production, typically).
+ * While a drill runs against the service, on a drill's incident, and on the incident of a failed
+ * drill, the rule proposes but never starts its run: a run started there would act on whatever the
+ * rule's variables name (production, typically) because of an exercise (see drillHold).
  */
 async function propose(ctx: Ctx, rule: IncidentRuleConfig, incident: { id: string; number: number }, service: string, why: string): Promise<boolean> {
   const runbook = ctx.config.current.runbooks.runbooks.find((r) => r.definition.id === rule.runbook);
@@ -50,13 +50,14 @@ async function propose(ctx: Ctx, rule: IncidentRuleConfig, incident: { id: strin
     if (!(await insertProposal(tx, { rule_id: rule.id, incident_id: incident.id, runbook_id: rule.runbook, at: tx.clock.now() }))) return false;
     const ref = `INC-${incident.number}`;
     let runId: string | null = null;
-    const drill = rule.run ? await activeDrillOnService(tx, service) : undefined;
+    const drill = rule.run ? await drillHold(tx, service, incident.id) : undefined;
     if (rule.run && !drill) {
       runId = (await startRun(tx, rule.runbook, { incident: incident.id, variables: rule.variables })).run.id;
       await setProposalRun(tx, rule.id, incident.id, runId);
     }
     const vars = Object.entries(rule.variables).map(([k, v]) => ` --var ${k}=${String(v)}`).join('');
-    const how = drill ? `not started: drill ${drill.drill_id} is running on ${service} (run ${drill.run_id})` : runId ? `run ${runId} started (firebreak runbook status ${runId})` : `run it: firebreak runbook run ${rule.runbook} --incident ${ref}${vars} (add --dry-run to see the plan first)`;
+    const byHand = `run it: firebreak runbook run ${rule.runbook} --incident ${ref}${vars} (add --dry-run to see the plan first)`;
+    const how = drill ? `not started because ${drill.why}; if it is needed all the same, ${byHand}` : runId ? `run ${runId} started (firebreak runbook status ${runId})` : byHand;
     const link = `${tx.config.current.organisation.public_url.replace(/\/+$/, '')}/api/v1/runbooks/${rule.runbook}`;
     await recordChange(tx, incident, {
       kind: 'runbook_proposed',

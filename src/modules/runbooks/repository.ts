@@ -3,6 +3,7 @@ import { forUpdate } from '../../db/dialect.ts';
 import type { RunbookRunsTable, RunbookStepRunsTable } from '../../db/schema.ts';
 import { q } from '../../db/transaction.ts';
 import { notFound } from '../../lib/errors.ts';
+import { DRILL_FAILED_FINGERPRINT } from '../../config/drill-schema.ts';
 import type { Ctx } from '../context.ts';
 
 export type RunRow = Selectable<RunbookRunsTable>;
@@ -118,10 +119,31 @@ export async function openIncidentsOnService(ctx: Db, serviceId: string, severit
   return rows.map((r) => ({ id: r.id, number: Number(r.number), severity: r.severity, created_at: Number(r.created_at) }));
 }
 
-/** The drill running now against a service, if any (its incidents are the drill's, not an outage's). */
-export async function activeDrillOnService(ctx: Db, serviceId: string): Promise<{ drill_id: string; run_id: string } | undefined> {
-  return q(ctx).selectFrom('drill_runs').select(['drill_id', 'run_id']).where('service_id', '=', serviceId).where('status', '=', 'running').executeTakeFirst();
+/**
+ * Why a rule must not start a run on this incident now, if it must not: a drill of the service is
+ * under way (its run queued, running or waiting for an approval; an interrupted one is not), the
+ * incident is a drill's (`drill_run_id`), or it was opened by Firebreak's alert that a drill failed
+ * (a finding about recovery, not an outage to fail over from).
+ */
+export async function drillHold(ctx: Db, serviceId: string, incidentId: string): Promise<{ drill_id: string | null; run_id: string | null; why: string } | undefined> {
+  const active = await q(ctx)
+    .selectFrom('drill_runs as d')
+    .innerJoin('runbook_runs as r', 'r.id', 'd.run_id')
+    .select(['d.drill_id', 'd.run_id'])
+    .where('d.service_id', '=', serviceId)
+    .where('d.status', '=', 'running')
+    .where('r.status', 'in', ['queued', 'running', 'waiting_approval'])
+    .executeTakeFirst();
+  if (active) return { ...active, why: `drill ${active.drill_id} is running on ${serviceId} (run ${active.run_id})` };
+  const incident = await q(ctx).selectFrom('incidents').select(['drill_run_id', 'fingerprint']).where('id', '=', incidentId).executeTakeFirst();
+  if (incident?.drill_run_id) {
+    const drill = await q(ctx).selectFrom('drill_runs').select('drill_id').where('run_id', '=', incident.drill_run_id).executeTakeFirst();
+    return { drill_id: drill?.drill_id ?? null, run_id: incident.drill_run_id, why: `the incident is drill ${drill?.drill_id ?? '?'}'s (run ${incident.drill_run_id})` };
+  }
+  if (incident?.fingerprint?.startsWith(DRILL_FAILED_FINGERPRINT)) return { drill_id: incident.fingerprint.slice(DRILL_FAILED_FINGERPRINT.length), run_id: null, why: 'the incident says a drill failed, not that the service is down' };
+  return undefined;
 }
+
 
 /** When a monitor's confirmed state became `down`, if it is down now. */
 export async function monitorDownSince(ctx: Db, monitorId: string): Promise<number | undefined> {

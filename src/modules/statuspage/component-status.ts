@@ -1,6 +1,7 @@
 import type { StatusComponentConfig } from '../../config/statuspage-schema.ts';
 import type { FirebreakConfig } from '../../config/schema.ts';
 import type { Severity } from '../../config/defaults.ts';
+import { DRILL_FAILED_FINGERPRINT } from '../../config/drill-schema.ts';
 import { q } from '../../db/transaction.ts';
 import type { Ctx } from '../context.ts';
 import { worstStatus, type ComponentStatus, ACTIVE_MAINTENANCE, UNRESOLVED_STATUSES } from './vocabulary.ts';
@@ -65,6 +66,15 @@ export function deriveComponentStatuses(config: FirebreakConfig, inputs: StatusI
   return out;
 }
 
+/**
+ * Whether an incident is an exercise rather than something customers live through: a drill's own
+ * (`drill_run_id`), or the one saying a drill failed. Neither colours a component nor is posted.
+ */
+export async function isDrillIncident(ctx: Ctx, incidentId: string): Promise<boolean> {
+  const row = await q(ctx).selectFrom('incidents').select(['drill_run_id', 'fingerprint']).where('id', '=', incidentId).executeTakeFirst();
+  return !!row && (row.drill_run_id !== null || (row.fingerprint?.startsWith(DRILL_FAILED_FINGERPRINT) ?? false));
+}
+
 /** Reads the inputs for every configured component (a handful of indexed queries). */
 export async function loadStatusInputs(ctx: Ctx): Promise<StatusInputs> {
   const config = ctx.config.current;
@@ -79,6 +89,9 @@ export async function loadStatusInputs(ctx: Ctx): Promise<StatusInputs> {
       .select(['incident_services.service_id as service', 'incidents.severity'])
       .where('incidents.state', 'in', SHOWN_STATES)
       .where('incident_services.service_id', 'in', services)
+      // A drill's incidents, and the one saying a drill failed, are not outages customers have.
+      .where('incidents.drill_run_id', 'is', null)
+      .where((eb) => eb.or([eb('incidents.fingerprint', 'is', null), eb('incidents.fingerprint', 'not like', `${DRILL_FAILED_FINGERPRINT}%`)]))
       .execute();
     for (const r of rows) {
       const seen = serviceSeverity.get(r.service);

@@ -42,6 +42,8 @@ export async function runWaitForStep(spec: WaitForSpec, env: StepEnv): Promise<W
       const { service, min_severity } = spec.incident;
       const [found] = await openIncidentsOnService(env.ctx, service, min_severity, env.runCreatedAt);
       last = found ? `INC-${found.number} (${found.severity}) is open on ${service}` : `no ${min_severity} or worse incident opened on ${service} since the run started`;
+      // The step may have timed out while this looked: then it must not claim the incident.
+      if (found && env.signal.aborted) throw env.signal.reason;
       if (found) {
         const incident = { id: found.id, number: found.number };
         await env.linkIncident(incident);
