@@ -1,6 +1,6 @@
 import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { openInternalAlert, raiseInternalAlert } from '../signals/index.ts';
+import { clearInternalAlert, raiseInternalAlert } from '../signals/index.ts';
 import type { Ctx } from '../context.ts';
 import { serviceObjectives } from '../recovery/index.ts';
 import type { Timer, TimerHandler } from '../timers/index.ts';
@@ -43,7 +43,7 @@ export async function reportOutcome(ctx: Ctx, key: string, what: string, error: 
         details: { reason: backupFailureOf(error) ?? 'ERROR', message: (error as Error).message },
       });
     } else {
-      if (await openInternalAlert(tx, key)) await raiseInternalAlert(tx, { dedupKey: key, serviceId: service, summary: `Firebreak ${what} works again`, severity: 'P1', details: {} }, false);
+      await clearInternalAlert(tx, { dedupKey: key, serviceId: service, summary: `Firebreak ${what} works again` });
     }
   });
 }
@@ -102,8 +102,8 @@ async function reportRestoreTime(ctx: Ctx, slowest: { target: string; backup: st
         severity: 'P3',
         details: { target: slowest.target, backup: slowest.backup, restore_ms: slowest.ms, rto_ms },
       });
-    } else if (await openInternalAlert(tx, RESTORE_SLOW_ALERT_KEY)) {
-      await raiseInternalAlert(tx, { dedupKey: RESTORE_SLOW_ALERT_KEY, serviceId: service, summary: 'Restoring Firebreak\'s backup fits the RTO again', severity: 'P3', details: {} }, false);
+    } else {
+      await clearInternalAlert(tx, { dedupKey: RESTORE_SLOW_ALERT_KEY, serviceId: service, summary: "Restoring Firebreak's backup fits the RTO again" });
     }
   });
 }

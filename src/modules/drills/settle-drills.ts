@@ -3,7 +3,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Ctx } from '../context.ts';
 import { createActionItem } from '../postmortems/index.ts';
-import { openInternalAlert, raiseInternalAlert } from '../signals/index.ts';
+import { clearInternalAlert, raiseInternalAlert } from '../signals/index.ts';
 import { findRun, incidentRefOf, stepRunsOf, type StepRunRow } from '../runbooks/index.ts';
 import type { DrillRecord } from './definition.ts';
 import { setDrillRunItems, settleDrillRun, unsettledDrillRuns, type DrillRunRow } from './repository.ts';
@@ -116,7 +116,7 @@ export const drillAlertKey = (drillId: string) => `${DRILL_FAILED_ALERT_PREFIX}$
 async function signalDrillOutcome(tx: Ctx, row: DrillRunRow, report: DrillReport): Promise<void> {
   const key = drillAlertKey(row.drill_id);
   if (report.passed) {
-    if (await openInternalAlert(tx, key)) await raiseInternalAlert(tx, { dedupKey: key, serviceId: row.service_id, summary: `Drill ${row.drill_id} passes again`, severity: 'P3', details: {} }, false);
+    await clearInternalAlert(tx, { dedupKey: key, serviceId: row.service_id, summary: `Drill ${row.drill_id} passes again` });
     return;
   }
   if (!tx.config.current.services.some((s) => s.id === row.service_id)) return;

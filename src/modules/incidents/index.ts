@@ -9,7 +9,7 @@ export { addServices } from './add-services.ts';
 export { updateIncident } from './update-incident.ts';
 export { listIncidents, getIncident, getIncidentTimeline, type IncidentPage } from './list-incidents.ts';
 export { countIncidentsByStateAndSeverity, countOpenIncidents } from './stats.ts';
-export { findIncidentState, findOpenIncidentOnService, findRecentlyResolvedOnService, loadIncidentViewsById, findIncidentRow, markDrillIncident } from './repository.ts';
+export { findIncidentState, findOpenIncidentOnService, findRecentlyResolvedOnService, loadIncidentViewsById, findIncidentRow, markDrillIncident, incidentExercise } from './repository.ts';
 export * from './schemas.ts';
 export * from './state-machine.ts';
 export { postStakeholderUpdate } from './post-stakeholder-update.ts';

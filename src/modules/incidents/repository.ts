@@ -3,6 +3,7 @@ import { forUpdate, nextCounterValue } from '../../db/dialect.ts';
 import { q, withTransaction } from '../../db/transaction.ts';
 import { fixedInsert } from '../../db/fixed-insert.ts';
 import type { IncidentsTable } from '../../db/schema.ts';
+import { DRILL_FAILED_FINGERPRINT } from '../../config/drill-schema.ts';
 import { notFound } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { auditRow, writeAudit, writeAuditRows } from '../audit/index.ts';
@@ -251,4 +252,16 @@ export async function markDrillIncident(ctx: Ctx, incident: Pick<IncidentRow, 'i
     const marked = await q(tx).updateTable('incidents').set({ drill_run_id: runId }).where('id', '=', incident.id).where('drill_run_id', 'is', null).executeTakeFirst();
     if (Number(marked.numUpdatedRows) > 0) await recordChange(tx, incident, { kind: 'note', body: note, data: { drill_run: runId } });
   });
+}
+
+/**
+ * Whether an incident is an exercise rather than an outage: a drill's own (`drill_run_id`), or the
+ * one Firebreak's alert opened because a drill failed (its fingerprint names the drill). Rules do
+ * not start runs on it, and the public page neither shows nor posts it.
+ */
+export async function incidentExercise(ctx: Pick<Ctx, 'db' | 'trx'>, incidentId: string): Promise<{ drillRunId: string } | { failedDrill: string } | null> {
+  const row = await q(ctx).selectFrom('incidents').select(['drill_run_id', 'fingerprint']).where('id', '=', incidentId).executeTakeFirst();
+  if (row?.drill_run_id) return { drillRunId: row.drill_run_id };
+  if (row?.fingerprint?.startsWith(DRILL_FAILED_FINGERPRINT)) return { failedDrill: row.fingerprint.slice(DRILL_FAILED_FINGERPRINT.length) };
+  return null;
 }

@@ -3,7 +3,7 @@ import { forUpdate } from '../../db/dialect.ts';
 import type { RunbookRunsTable, RunbookStepRunsTable } from '../../db/schema.ts';
 import { q } from '../../db/transaction.ts';
 import { notFound } from '../../lib/errors.ts';
-import { DRILL_FAILED_FINGERPRINT } from '../../config/drill-schema.ts';
+import { incidentExercise } from '../incidents/index.ts';
 import type { Ctx } from '../context.ts';
 
 export type RunRow = Selectable<RunbookRunsTable>;
@@ -135,12 +135,12 @@ export async function drillHold(ctx: Db, serviceId: string, incidentId: string):
     .where('r.status', 'in', ['queued', 'running', 'waiting_approval'])
     .executeTakeFirst();
   if (active) return { ...active, why: `drill ${active.drill_id} is running on ${serviceId} (run ${active.run_id})` };
-  const incident = await q(ctx).selectFrom('incidents').select(['drill_run_id', 'fingerprint']).where('id', '=', incidentId).executeTakeFirst();
-  if (incident?.drill_run_id) {
-    const drill = await q(ctx).selectFrom('drill_runs').select('drill_id').where('run_id', '=', incident.drill_run_id).executeTakeFirst();
-    return { drill_id: drill?.drill_id ?? null, run_id: incident.drill_run_id, why: `the incident is drill ${drill?.drill_id ?? '?'}'s (run ${incident.drill_run_id})` };
+  const exercise = await incidentExercise(ctx, incidentId);
+  if (exercise && 'drillRunId' in exercise) {
+    const drill = await q(ctx).selectFrom('drill_runs').select('drill_id').where('run_id', '=', exercise.drillRunId).executeTakeFirst();
+    return { drill_id: drill?.drill_id ?? null, run_id: exercise.drillRunId, why: `the incident is drill ${drill?.drill_id ?? '?'}'s (run ${exercise.drillRunId})` };
   }
-  if (incident?.fingerprint?.startsWith(DRILL_FAILED_FINGERPRINT)) return { drill_id: incident.fingerprint.slice(DRILL_FAILED_FINGERPRINT.length), run_id: null, why: 'the incident says a drill failed, not that the service is down' };
+  if (exercise) return { drill_id: exercise.failedDrill, run_id: null, why: 'the incident says a drill failed, not that the service is down' };
   return undefined;
 }
 

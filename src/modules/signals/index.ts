@@ -11,4 +11,4 @@ export { listAlerts, listAlertsQuery, listIncidentAlertsQuery, alertView, alertP
 export { explainPayload, type AlertExplanation } from './explain.ts';
 export { failedSignalView, listFailedSignals, listFailedSignalsQuery, retryFailedSignal, type FailedSignalView } from './failed-signals.ts';
 export { pruneSignals, startSignalRetention } from './signal-retention.ts';
-export { raiseInternalAlert, openInternalAlert, FIREBREAK_INTEGRATION_ID, type InternalAlert } from './internal-alert.ts';
+export { raiseInternalAlert, openInternalAlert, clearInternalAlert, FIREBREAK_INTEGRATION_ID, type InternalAlert } from './internal-alert.ts';

@@ -49,3 +49,11 @@ export async function raiseInternalAlert(ctx: Ctx, alert: InternalAlert, firing 
 export async function openInternalAlert(ctx: Ctx, dedupKey: string): Promise<{ id: string } | undefined> {
   return q(ctx).selectFrom('alerts').select('id').where('integration_id', '=', FIREBREAK_INTEGRATION_ID).where('dedup_key', '=', dedupKey).where('status', '!=', 'resolved').executeTakeFirst();
 }
+
+/**
+ * Resolves one of Firebreak's own alerts if it is open (a check that passes again says so once,
+ * instead of sending a resolve for every good result).
+ */
+export async function clearInternalAlert(ctx: Ctx, alert: Pick<InternalAlert, 'dedupKey' | 'serviceId' | 'summary'>): Promise<void> {
+  if (await openInternalAlert(ctx, alert.dedupKey)) await raiseInternalAlert(ctx, { ...alert, severity: 'P3', details: {} }, false);
+}

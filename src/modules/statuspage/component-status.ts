@@ -66,15 +66,6 @@ export function deriveComponentStatuses(config: FirebreakConfig, inputs: StatusI
   return out;
 }
 
-/**
- * Whether an incident is an exercise rather than something customers live through: a drill's own
- * (`drill_run_id`), or the one saying a drill failed. Neither colours a component nor is posted.
- */
-export async function isDrillIncident(ctx: Ctx, incidentId: string): Promise<boolean> {
-  const row = await q(ctx).selectFrom('incidents').select(['drill_run_id', 'fingerprint']).where('id', '=', incidentId).executeTakeFirst();
-  return !!row && (row.drill_run_id !== null || (row.fingerprint?.startsWith(DRILL_FAILED_FINGERPRINT) ?? false));
-}
-
 /** Reads the inputs for every configured component (a handful of indexed queries). */
 export async function loadStatusInputs(ctx: Ctx): Promise<StatusInputs> {
   const config = ctx.config.current;

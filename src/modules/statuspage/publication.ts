@@ -5,9 +5,9 @@ import { q, withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { isoTime } from '../../lib/iso-time.ts';
 import { requireRole, type Ctx } from '../context.ts';
-import { findIncidentRow, loadIncidentViewsById, recordChange, type IncidentView } from '../incidents/index.ts';
+import { findIncidentRow, incidentExercise, loadIncidentViewsById, recordChange, type IncidentView } from '../incidents/index.ts';
 import { setTimer, type TimerHandler } from '../timers/index.ts';
-import { isDrillIncident, SEVERITY_STATUS } from './component-status.ts';
+import { SEVERITY_STATUS } from './component-status.ts';
 import { applyUpdate, findPublicIncident, getPublicIncidentView, insertPublicIncident } from './public-incidents.ts';
 import { optOutInput, publishIncidentInput, type PublicationView } from './schemas.ts';
 import { draftFromTemplates, templateValues } from './templates.ts';
@@ -185,7 +185,7 @@ export const statusPageTimerHandlers: Record<string, TimerHandler> = {
     const pub = await q(tx).selectFrom('incident_publications').select(['opted_out_at', 'status_incident_id']).where('incident_id', '=', incident.id).executeTakeFirst();
     if (pub?.opted_out_at != null || pub?.status_incident_id || !eligibility(tx.config.current, incident).eligible) return;
     // A drill's incident is posted only by the drill's own statuspage step, when the drill allows it.
-    if (await isDrillIncident(tx, incident.id)) return;
+    if (await incidentExercise(tx, incident.id)) return;
     await post(automation(tx), incident, { phase: phaseOf(incident.state), deliver: true, source: 'auto' });
   },
   [AUTORESOLVE_TIMER]: async (tx, timer) => {
